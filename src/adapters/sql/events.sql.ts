@@ -1,0 +1,134 @@
+import { sql, type Kysely } from 'kysely';
+import { idFloor } from '../../platform/ids.js';
+import type { EventSelection } from '../../ports/events.types.js';
+import type { AppendResult, EventStore, OutboxStore } from '../../ports/store.port.js';
+import type { Database } from './db.types.js';
+import { decodeCursor, encodeCursor, toEvent, toEventRow } from './rows.js';
+
+/** SQLite caps bound parameters per statement; 13 columns × 60 rows stays well below it. */
+const INSERT_CHUNK = 60;
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Narrows a query on `events` to a selection; shared by list, count and replay. */
+export function applySelection<QB extends { where: (...args: any[]) => QB }>(qb: QB, tenantId: string, selection: EventSelection): QB {
+  let q = qb.where('events.tenant_id', '=', tenantId);
+  if (selection.types && selection.types.length > 0) {
+    const exact = selection.types.filter((t) => !t.endsWith('*'));
+    const prefixes = selection.types.filter((t) => t.endsWith('*')).map((t) => t.slice(0, -1));
+    if (prefixes.includes('')) return applyRange(q, selection, selection.userId);
+    q = q.where((eb: any) => eb.or([
+      ...(exact.length > 0 ? [eb('events.type', 'in', exact)] : []),
+      ...prefixes.map((prefix) => eb('events.type', 'like', `${prefix.replace(/[%_]/g, '')}%`)),
+    ]));
+  }
+  return applyRange(q, selection, selection.userId);
+}
+
+function applyRange<QB extends { where: (...args: any[]) => QB }>(qb: QB, selection: EventSelection, userId?: string): QB {
+  let q = qb;
+  if (userId !== undefined) q = q.where('events.user_id', '=', userId);
+  // Ids are UUIDv7, so a time range on the receipt time is an id range that uses the primary key.
+  if (selection.from !== undefined) q = q.where('events.id', '>=', idFloor(selection.from));
+  if (selection.to !== undefined) q = q.where('events.id', '<', idFloor(selection.to + 1));
+  return q;
+}
+
+export function sqlEventStore(db: Kysely<Database>): EventStore {
+  return {
+    async append(events, idempotencySince) {
+      return db.transaction().execute(async (trx) => {
+        const results: AppendResult[] = [];
+        const fresh: typeof events = [];
+        const seenInBatch = new Map<string, string>();
+        for (const event of events) {
+          const key = event.idempotencyKey;
+          if (key === null) { fresh.push(event); results.push({ id: event.id, duplicate: false }); continue; }
+          const inBatch = seenInBatch.get(key);
+          if (inBatch) { results.push({ id: inBatch, duplicate: true }); continue; }
+          const existing = await trx.selectFrom('idempotency_keys').select(['event_id', 'created_at'])
+            .where('tenant_id', '=', event.tenantId).where('key', '=', key).executeTakeFirst();
+          if (existing && Number(existing.created_at) >= idempotencySince) {
+            results.push({ id: existing.event_id, duplicate: true });
+            continue;
+          }
+          await trx.insertInto('idempotency_keys')
+            .values({ tenant_id: event.tenantId, key, event_id: event.id, created_at: event.receivedAt })
+            .onConflict((oc) => oc.columns(['tenant_id', 'key']).doUpdateSet({ event_id: event.id, created_at: event.receivedAt }))
+            .execute();
+          seenInBatch.set(key, event.id);
+          fresh.push(event);
+          results.push({ id: event.id, duplicate: false });
+        }
+        for (const part of chunk(fresh, INSERT_CHUNK)) {
+          await trx.insertInto('events').values(part.map(toEventRow)).execute();
+          await trx.insertInto('outbox')
+            .values(part.map((e) => ({ event_id: e.id, tenant_id: e.tenantId, type: e.type, user_id: e.userId })))
+            .execute();
+        }
+        return results;
+      });
+    },
+    async get(tenantId, id) {
+      const row = await db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return row && toEvent(row);
+    },
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db.selectFrom('events').selectAll().where('id', 'in', ids).execute();
+      return rows.map(toEvent);
+    },
+    async list(tenantId, filter) {
+      let q = applySelection(db.selectFrom('events').selectAll('events'), tenantId, filter);
+      if (filter.deliveryStatus) {
+        const status = filter.deliveryStatus;
+        q = q.where((eb) => eb.exists(eb.selectFrom('deliveries').select('deliveries.event_id')
+          .whereRef('deliveries.event_id', '=', 'events.id').where('deliveries.status', '=', status)
+          .$if(filter.consumer !== undefined, (sq) => sq.where('deliveries.consumer', '=', filter.consumer!))));
+      }
+      if (filter.cursor) q = q.where('events.id', '<', decodeCursor(filter.cursor));
+      const rows = await q.orderBy('events.id', 'desc').limit(filter.limit + 1).execute();
+      const items = rows.slice(0, filter.limit).map(toEvent);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor(last.id) : null };
+    },
+    async count(tenantId, selection) {
+      const row = await applySelection(db.selectFrom('events').select(sql<number>`count(*)`.as('n')), tenantId, selection).executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+    async pruneIdempotency(before) {
+      const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+export function sqlOutboxStore(db: Kysely<Database>): OutboxStore {
+  return {
+    async peek(limit) {
+      const rows = await db.selectFrom('outbox').selectAll().orderBy('seq').limit(limit).execute();
+      return rows.map((r) => ({ seq: Number(r.seq), eventId: r.event_id, tenantId: r.tenant_id, type: r.type, userId: r.user_id }));
+    },
+    async relayed(seqs, deliveries) {
+      if (seqs.length === 0) return;
+      const now = Date.now();
+      await db.transaction().execute(async (trx) => {
+        for (const part of chunk(deliveries, 100)) {
+          await trx.insertInto('deliveries').values(part.map((d) => ({
+            consumer: d.consumer, event_id: d.eventId, tenant_id: d.tenantId, status: 'pending', attempts: 0,
+            last_error: null, next_attempt_at: null, lease_until: null, ordering_key: d.orderingKey, updated_at: now,
+          }))).onConflict((oc) => oc.columns(['consumer', 'event_id']).doNothing()).execute();
+        }
+        for (const part of chunk(seqs, 500)) await trx.deleteFrom('outbox').where('seq', 'in', part).execute();
+      });
+    },
+    async size() {
+      const row = await db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+  };
+}

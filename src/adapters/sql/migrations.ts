@@ -1,0 +1,132 @@
+/**
+ * Schema migrations for both SQL dialects, written once with Kysely's schema builder.
+ * Later features append migrations to this list (never edit a released one).
+ */
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+const text = 'text' as const;
+const ms = 'bigint' as const;
+
+function migration001(dialect: SqlDialect): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('tenants')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('slug', text, (c) => c.notNull().unique())
+        .addColumn('name', text, (c) => c.notNull())
+        .addColumn('settings', text, (c) => c.notNull())
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('api_keys')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('tenant_id', text, (c) => c.notNull())
+        .addColumn('role', text, (c) => c.notNull())
+        .addColumn('user_id', text)
+        .addColumn('name', text)
+        .addColumn('prefix', text, (c) => c.notNull())
+        .addColumn('hash', text, (c) => c.notNull().unique())
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addColumn('revoked_at', ms)
+        .execute();
+      await db.schema.createIndex('api_keys_tenant').on('api_keys').columns(['tenant_id']).execute();
+      await db.schema.createTable('catalog_types')
+        .addColumn('tenant_id', text, (c) => c.notNull())
+        .addColumn('type', text, (c) => c.notNull())
+        .addColumn('category', text, (c) => c.notNull())
+        .addColumn('description', text, (c) => c.notNull())
+        .addColumn('schema', text, (c) => c.notNull())
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('catalog_types_pk', ['tenant_id', 'type'])
+        .execute();
+      await db.schema.createTable('events')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('tenant_id', text, (c) => c.notNull())
+        .addColumn('type', text, (c) => c.notNull())
+        .addColumn('source', text, (c) => c.notNull())
+        .addColumn('subject', text)
+        .addColumn('user_id', text)
+        .addColumn('session_id', text)
+        .addColumn('category', text, (c) => c.notNull())
+        .addColumn('source_app', text)
+        .addColumn('time', ms, (c) => c.notNull())
+        .addColumn('received_at', ms, (c) => c.notNull())
+        .addColumn('idempotency_key', text)
+        .addColumn('data', text)
+        .execute();
+      await db.schema.createIndex('events_tenant_id').on('events').columns(['tenant_id', 'id']).execute();
+      await db.schema.createIndex('events_tenant_type').on('events').columns(['tenant_id', 'type', 'id']).execute();
+      await db.schema.createIndex('events_tenant_user').on('events').columns(['tenant_id', 'user_id', 'id']).execute();
+      await db.schema.createTable('idempotency_keys')
+        .addColumn('tenant_id', text, (c) => c.notNull())
+        .addColumn('key', text, (c) => c.notNull())
+        .addColumn('event_id', text, (c) => c.notNull())
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['tenant_id', 'key'])
+        .execute();
+      await db.schema.createTable('outbox')
+        .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement())
+        .addColumn('event_id', text, (c) => c.notNull())
+        .addColumn('tenant_id', text, (c) => c.notNull())
+        .addColumn('type', text, (c) => c.notNull())
+        .addColumn('user_id', text)
+        .execute();
+      await db.schema.createTable('deliveries')
+        .addColumn('consumer', text, (c) => c.notNull())
+        .addColumn('event_id', text, (c) => c.notNull())
+        .addColumn('tenant_id', text, (c) => c.notNull())
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_error', text)
+        .addColumn('next_attempt_at', ms)
+        .addColumn('lease_until', ms)
+        .addColumn('ordering_key', text)
+        .addColumn('updated_at', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('deliveries_pk', ['consumer', 'event_id'])
+        .execute();
+      await db.schema.createIndex('deliveries_due').on('deliveries').columns(['consumer', 'status', 'next_attempt_at']).execute();
+      await db.schema.createIndex('deliveries_tenant').on('deliveries').columns(['tenant_id', 'consumer', 'status']).execute();
+      await db.schema.createIndex('deliveries_ordering').on('deliveries').columns(['consumer', 'ordering_key', 'event_id']).execute();
+      await db.schema.createIndex('deliveries_event').on('deliveries').columns(['event_id']).execute();
+      await db.schema.createTable('user_traits')
+        .addColumn('tenant_id', text, (c) => c.notNull())
+        .addColumn('user_id', text, (c) => c.notNull())
+        .addColumn('traits', text, (c) => c.notNull())
+        .addColumn('updated_at', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('user_traits_pk', ['tenant_id', 'user_id'])
+        .execute();
+      await db.schema.createTable('identity_links')
+        .addColumn('tenant_id', text, (c) => c.notNull())
+        .addColumn('kind', text, (c) => c.notNull())
+        .addColumn('from_id', text, (c) => c.notNull())
+        .addColumn('to_id', text, (c) => c.notNull())
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('identity_links_pk', ['tenant_id', 'kind', 'from_id'])
+        .execute();
+      await db.schema.createTable('event_counts')
+        .addColumn('tenant_id', text, (c) => c.notNull())
+        .addColumn('type', text, (c) => c.notNull())
+        .addColumn('hour', ms, (c) => c.notNull())
+        .addColumn('count', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('event_counts_pk', ['tenant_id', 'type', 'hour'])
+        .execute();
+      await db.schema.createTable('consumer_applied')
+        .addColumn('consumer', text, (c) => c.notNull())
+        .addColumn('event_id', text, (c) => c.notNull())
+        .addColumn('tenant_id', text, (c) => c.notNull())
+        .addPrimaryKeyConstraint('consumer_applied_pk', ['consumer', 'event_id'])
+        .execute();
+    },
+  };
+}
+
+/** Migrations keyed by name; names sort in application order. */
+export function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
+  return { '001_event_backbone': migration001(dialect) };
+}
+
+export function migrationProvider(dialect: SqlDialect, extra: Record<string, Migration> = {}): MigrationProvider {
+  return { getMigrations: async () => ({ ...migrationsFor(dialect), ...extra }) };
+}

@@ -1,0 +1,34 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './db.types.js';
+import { createSqlStore, type SqlStore } from './sql-store.js';
+
+// int8 (bigint, count(*)) as JavaScript numbers: our values are epoch milliseconds and counts, far below 2^53.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+export interface PostgresStoreConfig {
+  connectionString: string;
+  /** Pool size per process. */
+  maxConnections?: number;
+  /** Schema to use (created if missing); tests give each run its own. */
+  schema?: string;
+}
+
+export function createPostgresStore(config: PostgresStoreConfig): SqlStore {
+  const pool = new pg.Pool({
+    connectionString: config.connectionString,
+    max: config.maxConnections ?? 10,
+    ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const store = createSqlStore(db, 'postgres');
+  if (!config.schema) return store;
+  const schema = config.schema;
+  return {
+    ...store,
+    async migrate() {
+      await pool.query(`create schema if not exists "${schema.replace(/"/g, '')}"`);
+      await store.migrate();
+    },
+  };
+}

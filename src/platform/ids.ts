@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * UUIDv7 (RFC 9562): 48-bit millisecond timestamp, then random bits, with a per-process
+ * monotonic counter so ids minted in the same millisecond still sort in creation order.
+ */
+let lastMs = 0;
+let sequence = 0;
+
+export function newId(nowMs: number = Date.now()): string {
+  if (nowMs <= lastMs) {
+    sequence = (sequence + 1) & 0xfff;
+    if (sequence === 0) lastMs += 1; // 4096 ids in one ms: borrow the next millisecond
+    nowMs = lastMs;
+  } else {
+    lastMs = nowMs;
+    sequence = randomBytes(2).readUInt16BE(0) & 0x3ff; // random start leaves room to count up
+  }
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(nowMs, 0, 6);
+  bytes[6] = 0x70 | ((sequence >> 8) & 0x0f);
+  bytes[7] = sequence & 0xff;
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Millisecond timestamp encoded in a UUIDv7. */
+export function idTime(id: string): number {
+  return Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+}
+
+/** Smallest UUIDv7 at a given millisecond: a lower bound for id range scans by time. */
+export function idFloor(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
+}
+
+export function randomToken(bytes = 24): string {
+  return randomBytes(bytes).toString('base64url');
+}

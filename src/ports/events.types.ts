@@ -1,0 +1,57 @@
+/** Shapes shared by the event log, the bus and the consumers. */
+
+/** A stored event: CloudEvents 1.0 attributes plus eventrag's extension attributes. */
+export interface EventRecord {
+  id: string;
+  tenantId: string;
+  type: string;
+  source: string;
+  subject: string | null;
+  userId: string | null;
+  sessionId: string | null;
+  category: string;
+  sourceApp: string | null;
+  /** When it happened (ms since epoch), as the sender said. */
+  time: number;
+  /** When the server accepted it (ms since epoch). */
+  receivedAt: number;
+  idempotencyKey: string | null;
+  data: unknown;
+}
+
+/** An event ready to append (the server has validated, sanitised and enriched it). */
+export type NewEvent = EventRecord;
+
+export type DeliveryStatus = 'pending' | 'processing' | 'done' | 'failed' | 'dead';
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'processing', 'done', 'failed', 'dead'];
+
+/** Delivery state of one event to one consumer. */
+export interface Delivery {
+  eventId: string;
+  consumer: string;
+  tenantId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: number | null;
+  orderingKey: string | null;
+  updatedAt: number;
+}
+
+/** What the relay hands the bus, and the bus hands a consumer. */
+export interface BusMessage {
+  eventId: string;
+  tenantId: string;
+  type: string;
+  orderingKey?: string | null;
+  /** Set for replays: only this consumer receives the message. */
+  target?: string;
+}
+
+/** Which events a replay or a listing selects. */
+export interface EventSelection {
+  from?: number;
+  to?: number;
+  types?: string[];
+  userId?: string;
+}
