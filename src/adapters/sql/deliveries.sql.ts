@@ -129,7 +129,8 @@ export function sqlEventStatsStore(db: Kysely<Database>): EventStatsStore {
         const fresh = new Set(applied.map((r) => r.event_id));
         const increments = new Map<string, { tenant_id: string; type: string; hour: number; count: number }>();
         for (const e of events) {
-          if (!fresh.has(e.id)) continue;
+          // Delete as we count, so an event listed twice in one call is counted once.
+          if (!fresh.delete(e.id)) continue;
           const hour = Math.floor(e.time / HOUR) * HOUR;
           const key = `${e.tenantId}\u0000${e.type}\u0000${hour}`;
           const entry = increments.get(key) ?? { tenant_id: e.tenantId, type: e.type, hour, count: 0 };
@@ -141,7 +142,7 @@ export function sqlEventStatsStore(db: Kysely<Database>): EventStatsStore {
             .onConflict((oc) => oc.columns(['tenant_id', 'type', 'hour']).doUpdateSet({ count: sql`event_counts.count + ${inc.count}` }))
             .execute();
         }
-        return fresh.size;
+        return applied.length;
       });
     },
     async totals(tenantId, from, to) {

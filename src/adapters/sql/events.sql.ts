@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { idFloor } from '../../platform/ids.js';
-import type { EventSelection } from '../../ports/events.types.js';
+import type { EventSelection, NewEvent } from '../../ports/events.types.js';
 import type { AppendResult, EventStore, OutboxStore } from '../../ports/store.port.js';
 import type { Database } from './db.types.js';
 import { decodeCursor, encodeCursor, toEvent, toEventRow } from './rows.js';
@@ -17,16 +17,22 @@ function chunk<T>(items: T[], size: number): T[][] {
 /** Narrows a query on `events` to a selection; shared by list, count and replay. */
 export function applySelection<QB extends { where: (...args: any[]) => QB }>(qb: QB, tenantId: string, selection: EventSelection): QB {
   let q = qb.where('events.tenant_id', '=', tenantId);
-  if (selection.types && selection.types.length > 0) {
-    const exact = selection.types.filter((t) => !t.endsWith('*'));
-    const prefixes = selection.types.filter((t) => t.endsWith('*')).map((t) => t.slice(0, -1));
-    if (prefixes.includes('')) return applyRange(q, selection, selection.userId);
+  const types = selection.types ?? [];
+  if (types.length > 0 && !types.includes('*')) {
+    // Same semantics as platform/patterns.ts: `article.*` is the prefix `article.`, anything else is exact.
+    const exact = types.filter((t) => !t.endsWith('.*'));
+    const prefixes = types.filter((t) => t.endsWith('.*')).map((t) => t.slice(0, -1));
     q = q.where((eb: any) => eb.or([
       ...(exact.length > 0 ? [eb('events.type', 'in', exact)] : []),
-      ...prefixes.map((prefix) => eb('events.type', 'like', `${prefix.replace(/[%_]/g, '')}%`)),
+      ...prefixes.map((prefix) => sql<boolean>`${sql.ref('events.type')} like ${likePrefix(prefix)} escape '\\'`),
     ]));
   }
   return applyRange(q, selection, selection.userId);
+}
+
+/** A LIKE pattern matching values that start with `prefix` literally (`%`, `_` and the backslash escaped). */
+function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function applyRange<QB extends { where: (...args: any[]) => QB }>(qb: QB, selection: EventSelection, userId?: string): QB {
@@ -38,6 +44,24 @@ function applyRange<QB extends { where: (...args: any[]) => QB }>(qb: QB, select
   return q;
 }
 
+/**
+ * Takes an idempotency key for `event`, unless it was taken since `since`: then returns the
+ * original event id. One upsert, so concurrent appends of one key (PostgreSQL) store one event.
+ */
+async function claimKey(trx: Transaction<Database>, event: NewEvent, key: string, since: number): Promise<string | undefined> {
+  const taken = await trx.insertInto('idempotency_keys')
+    .values({ tenant_id: event.tenantId, key, event_id: event.id, created_at: event.receivedAt })
+    .onConflict((oc) => oc.columns(['tenant_id', 'key'])
+      .doUpdateSet({ event_id: event.id, created_at: event.receivedAt })
+      .where('idempotency_keys.created_at', '<', since))
+    .returning('event_id')
+    .executeTakeFirst();
+  if (taken) return undefined;
+  const existing = await trx.selectFrom('idempotency_keys').select('event_id')
+    .where('tenant_id', '=', event.tenantId).where('key', '=', key).executeTakeFirstOrThrow();
+  return existing.event_id;
+}
+
 export function sqlEventStore(db: Kysely<Database>): EventStore {
   return {
     async append(events, idempotencySince) {
@@ -47,20 +71,10 @@ export function sqlEventStore(db: Kysely<Database>): EventStore {
         const seenInBatch = new Map<string, string>();
         for (const event of events) {
           const key = event.idempotencyKey;
-          if (key === null) { fresh.push(event); results.push({ id: event.id, duplicate: false }); continue; }
-          const inBatch = seenInBatch.get(key);
-          if (inBatch) { results.push({ id: inBatch, duplicate: true }); continue; }
-          const existing = await trx.selectFrom('idempotency_keys').select(['event_id', 'created_at'])
-            .where('tenant_id', '=', event.tenantId).where('key', '=', key).executeTakeFirst();
-          if (existing && Number(existing.created_at) >= idempotencySince) {
-            results.push({ id: existing.event_id, duplicate: true });
-            continue;
-          }
-          await trx.insertInto('idempotency_keys')
-            .values({ tenant_id: event.tenantId, key, event_id: event.id, created_at: event.receivedAt })
-            .onConflict((oc) => oc.columns(['tenant_id', 'key']).doUpdateSet({ event_id: event.id, created_at: event.receivedAt }))
-            .execute();
-          seenInBatch.set(key, event.id);
+          const batchKey = `${event.tenantId}\u0000${key}`;
+          const original = key === null ? undefined : seenInBatch.get(batchKey) ?? await claimKey(trx, event, key, idempotencySince);
+          if (original !== undefined) { results.push({ id: original, duplicate: true }); continue; }
+          if (key !== null) seenInBatch.set(batchKey, event.id);
           fresh.push(event);
           results.push({ id: event.id, duplicate: false });
         }
@@ -114,7 +128,7 @@ export function sqlOutboxStore(db: Kysely<Database>): OutboxStore {
       return rows.map((r) => ({ seq: Number(r.seq), eventId: r.event_id, tenantId: r.tenant_id, type: r.type, userId: r.user_id }));
     },
     async relayed(seqs, deliveries) {
-      if (seqs.length === 0) return;
+      if (seqs.length === 0 && deliveries.length === 0) return;
       const now = Date.now();
       await db.transaction().execute(async (trx) => {
         for (const part of chunk(deliveries, 100)) {

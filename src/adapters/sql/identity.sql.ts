@@ -1,7 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { ApiKeyStore, CatalogStore, IdentityStore, TenantStore } from '../../ports/store.port.js';
 import type { Database } from './db.types.js';
+import type { SqlDialect } from './migrations.js';
 import { DEFAULT_TENANT_SETTINGS, toApiKey, toCatalogEntry, toTenant } from './rows.js';
 
 export function sqlTenantStore(db: Kysely<Database>): TenantStore {
@@ -27,7 +29,7 @@ export function sqlTenantStore(db: Kysely<Database>): TenantStore {
     },
     async updateSettings(id, patch) {
       const current = await byId(id);
-      if (!current) throw new Error(`tenant ${id} does not exist`);
+      if (!current) throw new AppError('NOT_FOUND', { detail: `tenant ${id} does not exist` });
       const settings = { ...current.settings, ...patch };
       await db.updateTable('tenants').set({ settings: JSON.stringify(settings) }).where('id', '=', id).execute();
       return { ...current, settings };
@@ -87,9 +89,20 @@ export function sqlCatalogStore(db: Kysely<Database>): CatalogStore {
   };
 }
 
-export function sqlIdentityStore(db: Kysely<Database>): IdentityStore {
+export function sqlIdentityStore(db: Kysely<Database>, dialect: SqlDialect): IdentityStore {
   return {
     async mergeTraits(tenantId, userId, traits, now) {
+      if (dialect === 'postgres') {
+        // One upsert merging server-side (jsonb `||` is a shallow merge), so concurrent merges keep every key.
+        const incoming = JSON.stringify(traits);
+        await db.insertInto('user_traits').values({ tenant_id: tenantId, user_id: userId, traits: incoming, updated_at: now })
+          .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doUpdateSet({
+            traits: sql<string>`(user_traits.traits::jsonb || excluded.traits::jsonb)::text`, updated_at: now,
+          }))
+          .execute();
+        return;
+      }
+      // SQLite has one writer and Kysely runs its transactions one after another: read-merge-write is safe.
       await db.transaction().execute(async (trx) => {
         const row = await trx.selectFrom('user_traits').select('traits')
           .where('tenant_id', '=', tenantId).where('user_id', '=', userId).executeTakeFirst();

@@ -56,7 +56,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect, onClos
     events: sqlEventStore(db),
     outbox: sqlOutboxStore(db),
     deliveries: sqlDeliveryStore(db, dialect),
-    identity: sqlIdentityStore(db),
+    identity: sqlIdentityStore(db, dialect),
     stats: sqlEventStatsStore(db),
   };
 }

@@ -1,0 +1,86 @@
+/** Builders shared by the Store contract sections. */
+import { randomBytes } from 'node:crypto';
+import { idFloor } from '../../src/platform/ids.js';
+import type { EventRecord } from '../../src/ports/events.types.js';
+import type { OrderingField, Store } from '../../src/ports/store.port.js';
+
+/** A fixed point in time the suites build on (2025-01-01T00:00:00Z). */
+export const T0 = Date.UTC(2025, 0, 1);
+export const HOUR = 3_600_000;
+
+let sequence = 0;
+
+/** A UUIDv7 whose timestamp is `ms`; ids made in the same ms still sort in creation order. */
+export function idAt(ms: number): string {
+  sequence = (sequence + 1) & 0xfff;
+  const rand = randomBytes(8).toString('hex');
+  return `${idFloor(ms).slice(0, 14)}7${sequence.toString(16).padStart(3, '0')}-8${rand.slice(0, 3)}-${rand.slice(3, 15)}`;
+}
+
+let slugCounter = 0;
+
+/** A tenant of its own for one test, so tests never see each other's rows. */
+export async function newTenant(store: Store, label = 'tenant'): Promise<string> {
+  slugCounter += 1;
+  const { tenant } = await store.tenants.ensure(`${label}-${slugCounter}-${randomBytes(3).toString('hex')}`);
+  return tenant.id;
+}
+
+/** A consumer name of its own for one test. */
+export function newConsumer(label = 'consumer'): string {
+  return `${label}-${randomBytes(4).toString('hex')}`;
+}
+
+/** An event received at `receivedAt` (its id carries that time). */
+export function makeEvent(tenantId: string, receivedAt: number, fields: Partial<EventRecord> = {}): EventRecord {
+  return {
+    id: idAt(receivedAt),
+    tenantId,
+    type: 'page.viewed',
+    source: 'contract-test',
+    subject: null,
+    userId: null,
+    sessionId: null,
+    category: 'usage',
+    sourceApp: null,
+    time: receivedAt - 1_000,
+    receivedAt,
+    idempotencyKey: null,
+    data: { n: 1 },
+    ...fields,
+  };
+}
+
+/** Appends events, then relays every outbox row, creating deliveries of our events for the given consumers. */
+export async function appendAndRelay(
+  store: Store,
+  events: EventRecord[],
+  consumers: string[],
+  orderingField: OrderingField | null = null,
+): Promise<void> {
+  await store.events.append(events, 0);
+  const ids = new Set(events.map((e) => e.id));
+  for (;;) {
+    const rows = await store.outbox.peek(500);
+    if (rows.length === 0) break;
+    const ours = events.filter((e) => ids.has(e.id) && rows.some((r) => r.eventId === e.id));
+    const deliveries = ours.flatMap((event) => consumers.map((consumer) => ({
+      eventId: event.id, consumer, tenantId: event.tenantId,
+      orderingKey: orderingField === null ? null : ((orderingField === 'userId' ? event.userId
+        : orderingField === 'sessionId' ? event.sessionId : event.subject) ?? null),
+    })));
+    await store.outbox.relayed(rows.map((r) => r.seq), deliveries);
+  }
+}
+
+/** Drops whatever other tests left in the outbox. */
+export async function drainOutbox(store: Store): Promise<void> {
+  for (let rows = await store.outbox.peek(500); rows.length > 0; rows = await store.outbox.peek(500)) {
+    await store.outbox.relayed(rows.map((r) => r.seq), []);
+  }
+}
+
+/** One delivery's current row, or undefined. */
+export async function deliveryOf(store: Store, tenantId: string, eventId: string, consumer: string) {
+  return (await store.deliveries.forEvent(tenantId, eventId)).find((d) => d.consumer === consumer);
+}
