@@ -32,6 +32,11 @@ export interface BusSubscription {
  */
 export interface Bus {
   readonly kind: 'local' | 'nats';
+  /**
+   * True when the bus itself claims deliveries in the Store (in-process bus): handlers get
+   * messages already marked processing. False (NATS): the dispatcher records `begin` itself.
+   */
+  readonly claimsInStore: boolean;
   init(): Promise<void>;
   close(): Promise<void>;
   /** Publishes relayed events; resolves once the bus holds them durably. Throws when unavailable. */

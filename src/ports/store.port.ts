@@ -47,7 +47,10 @@ export interface AppendResult {
 export interface EventListFilter extends EventSelection {
   deliveryStatus?: DeliveryStatus;
   consumer?: string;
+  /** Opaque cursor from a previous page (newest-first listing). */
   cursor?: string;
+  /** Oldest-first listing of events with ids greater than this one (stream resumption). */
+  after?: string;
   limit: number;
 }
 

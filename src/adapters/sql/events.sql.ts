@@ -104,8 +104,9 @@ export function sqlEventStore(db: Kysely<Database>): EventStore {
           .whereRef('deliveries.event_id', '=', 'events.id').where('deliveries.status', '=', status)
           .$if(filter.consumer !== undefined, (sq) => sq.where('deliveries.consumer', '=', filter.consumer!))));
       }
-      if (filter.cursor) q = q.where('events.id', '<', decodeCursor(filter.cursor));
-      const rows = await q.orderBy('events.id', 'desc').limit(filter.limit + 1).execute();
+      if (filter.after !== undefined) q = q.where('events.id', '>', filter.after);
+      else if (filter.cursor) q = q.where('events.id', '<', decodeCursor(filter.cursor));
+      const rows = await q.orderBy('events.id', filter.after !== undefined ? 'asc' : 'desc').limit(filter.limit + 1).execute();
       const items = rows.slice(0, filter.limit).map(toEvent);
       const last = items.at(-1);
       return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor(last.id) : null };

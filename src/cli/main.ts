@@ -1,0 +1,156 @@
+/**
+ * The `eventrag` command: serve, worker, migrate, tenants, keys, replay (later: ingest, search, eval, demo).
+ * Prints machine-readable output on stdout (a key alone, or JSON) and diagnostics on stderr.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config.js';
+import { createBackends } from '../backends.js';
+import { createApp, type App } from '../main.js';
+import { createApiKey } from '../identity/keys.service.js';
+import { createLogger } from '../platform/logger.js';
+import { isAppError } from '../platform/errors.js';
+import { ROLES, type Role } from '../ports/store.port.js';
+
+const USAGE = `usage: eventrag <command> [options]
+
+  serve [--role all|api] [--port N]       start the server (default role: all = HTTP + consumers)
+  worker [--consumers a,b]                run consumers only (no HTTP)
+  migrate                                 apply database migrations
+  tenants create <slug> [--name NAME]     create a tenant (idempotent); prints its JSON
+  keys create --tenant SLUG --role admin|ingest|member [--user ID] [--name NAME]
+                                          create an API key; prints the key alone
+  replay --tenant SLUG --consumer NAME [--from ISO] [--to ISO] [--types a.*,b] [--user ID] [--dry-run]
+                                          re-deliver events to a consumer; prints {"count":N}
+
+Configuration comes from the environment (see docs/configuration.md).`;
+
+class UsageError extends Error {}
+
+function fail(message: string): never {
+  throw new UsageError(message);
+}
+
+async function withStore<T>(config: Config, work: (backends: Awaited<ReturnType<typeof createBackends>>) => Promise<T>): Promise<T> {
+  const backends = await createBackends(config, createLogger('warn'));
+  try {
+    await backends.store.migrate();
+    return await work(backends);
+  } finally {
+    await backends.close();
+  }
+}
+
+async function serve(config: Config, consumers?: string[]): Promise<void> {
+  const app = await createApp(config);
+  if (app.demo) printDemo(app);
+  if (app.http) await app.http.listen({ port: config.PORT, host: config.HOST });
+  await app.startWorkers(consumers);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.logger.info({ signal }, 'shutting down');
+    app.stop().then(() => process.exit(0), (error: unknown) => { app.logger.error({ err: error }, 'shutdown failed'); process.exit(1); });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+function printDemo(app: App): void {
+  const demo = app.demo!;
+  process.stderr.write([
+    '',
+    `  Created tenant "${demo.tenant}". These keys are shown once; keep them:`,
+    `    admin key : ${demo.adminKey}`,
+    `    ingest key: ${demo.ingestKey}`,
+    '',
+  ].join('\n') + '\n');
+}
+
+async function run(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      role: { type: 'string' }, port: { type: 'string' }, consumers: { type: 'string' }, tenant: { type: 'string' },
+      user: { type: 'string' }, name: { type: 'string' }, consumer: { type: 'string' }, from: { type: 'string' },
+      to: { type: 'string' }, types: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (!command || values.help || command === 'help') { process.stdout.write(`${USAGE}\n`); return; }
+  const overrides: Record<string, unknown> = {};
+  if (values.port) overrides.PORT = values.port;
+  if (values.role) overrides.ROLE = values.role;
+  switch (command) {
+    case 'serve': {
+      if (values.role && !['all', 'api'].includes(values.role)) fail('serve --role must be all or api (use `eventrag worker` for consumers only)');
+      return serve(loadConfig(overrides));
+    }
+    case 'worker':
+      return serve(loadConfig({ ...overrides, ROLE: 'worker' }), values.consumers?.split(',').map((c) => c.trim()).filter(Boolean));
+    case 'migrate':
+      return withStore(loadConfig({ DEMO_TENANT: false }), async () => { process.stderr.write('migrations are current\n'); });
+    case 'tenants': {
+      const slug = positionals[1];
+      if (positionals[0] !== 'create' || !slug) fail('usage: eventrag tenants create <slug>');
+      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug)) fail('a tenant slug is lowercase letters, digits and dashes');
+      return withStore(loadConfig(), async ({ store }) => {
+        const { tenant, created } = await store.tenants.ensure(slug, values.name);
+        process.stdout.write(`${JSON.stringify({ id: tenant.id, slug: tenant.slug, name: tenant.name, created })}\n`);
+      });
+    }
+    case 'keys': {
+      if (positionals[0] !== 'create') fail('usage: eventrag keys create --tenant SLUG --role ROLE');
+      const role = values.role as Role | undefined;
+      if (!values.tenant || !role || !ROLES.includes(role)) fail('keys create needs --tenant SLUG and --role admin|ingest|member');
+      if (role === 'member' && !values.user) fail('a member key needs --user ID');
+      return withStore(loadConfig({ DEMO_TENANT: false }), async ({ store }) => {
+        const tenant = await store.tenants.bySlug(values.tenant!);
+        if (!tenant) fail(`no tenant ${values.tenant}; create it with: eventrag tenants create ${values.tenant}`);
+        const { key } = await createApiKey(store, { tenantId: tenant.id, role, userId: values.user ?? null, name: values.name ?? null });
+        process.stdout.write(`${key}\n`);
+      });
+    }
+    case 'replay':
+      return replay(values);
+    default:
+      fail(`unknown command ${command}\n\n${USAGE}`);
+  }
+}
+
+async function replay(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const tenantSlug = values.tenant as string | undefined;
+  const consumer = values.consumer as string | undefined;
+  if (!tenantSlug || !consumer) fail('replay needs --tenant SLUG and --consumer NAME');
+  const parseTime = (name: 'from' | 'to') => {
+    const value = values[name] as string | undefined;
+    if (value === undefined) return undefined;
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms)) fail(`--${name} must be an ISO 8601 time`);
+    return ms;
+  };
+  const selection = {
+    from: parseTime('from'), to: parseTime('to'),
+    types: (values.types as string | undefined)?.split(',').map((t) => t.trim()).filter(Boolean),
+    userId: values.user as string | undefined,
+  };
+  const app = await createApp(loadConfig({ ROLE: 'worker', DEMO_TENANT: false, LOG_LEVEL: 'warn' }));
+  try {
+    const tenant = await app.backends.store.tenants.bySlug(tenantSlug);
+    if (!tenant) fail(`no tenant ${tenantSlug}`);
+    const count = values['dry-run']
+      ? await app.replay.count(tenant.id, consumer, selection)
+      : await app.replay.replay(tenant.id, consumer, selection);
+    process.stdout.write(`${JSON.stringify({ count, dryRun: Boolean(values['dry-run']) })}\n`);
+  } finally {
+    await app.stop();
+  }
+}
+
+run(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) process.stderr.write(`eventrag: ${error.message}\n`);
+  else if (isAppError(error)) process.stderr.write(`eventrag: ${error.message}\n`);
+  else process.stderr.write(`eventrag: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
+});

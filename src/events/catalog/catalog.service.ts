@@ -1,0 +1,107 @@
+/**
+ * The event catalog: built-in types plus each tenant's registered types, with compiled
+ * validators for `data`. Unknown types pass as `custom` unless the tenant is in strict mode.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { LRUCache } from 'lru-cache';
+import { AppError, type FieldError } from '../../platform/errors.js';
+import type { CatalogEntry, Store, Tenant } from '../../ports/store.port.js';
+import { BUILT_IN_BY_TYPE, BUILT_IN_TYPES, EVENT_TYPE_REGEX } from './builtin-types.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+export interface ResolvedType {
+  type: string;
+  category: string;
+  origin: 'built-in' | 'registered' | 'custom';
+  validate: ((data: unknown) => FieldError[]) | null;
+}
+
+export interface CatalogListing {
+  type: string;
+  category: string;
+  description: string;
+  origin: 'built-in' | 'registered';
+  schema: Record<string, unknown>;
+}
+
+function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
+  return (errors ?? []).map((e) => {
+    const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
+    return { pointer: `/data${e.instancePath}${missing}`, detail: e.message ?? 'is not valid' };
+  });
+}
+
+export class CatalogService {
+  readonly #ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
+  readonly #builtIn = new Map<string, ValidateFunction>();
+  readonly #registered = new LRUCache<string, { entry: CatalogEntry | null; validate: ValidateFunction | null }>({ max: 5000, ttl: 5_000 });
+
+  constructor(private readonly store: Store) {
+    for (const t of BUILT_IN_TYPES) this.#builtIn.set(t.type, this.#ajv.compile(t.schema));
+  }
+
+  /** Finds how to treat an event type for a tenant; throws when the name is invalid or strict mode rejects it. */
+  async resolve(tenant: Tenant, type: string): Promise<ResolvedType> {
+    if (!EVENT_TYPE_REGEX.test(type) || type.length > 128) {
+      throw new AppError('EVENT_TYPE_INVALID', { detail: `"${type}" is not a valid event type (lowercase words separated by dots)`, errors: [{ pointer: '/type', detail: 'invalid event type name' }] });
+    }
+    const builtIn = BUILT_IN_BY_TYPE.get(type);
+    if (builtIn) return { type, category: builtIn.category, origin: 'built-in', validate: this.#wrap(this.#builtIn.get(type)!) };
+    const registered = await this.#lookup(tenant.id, type);
+    if (registered.entry) return { type, category: registered.entry.category, origin: 'registered', validate: this.#wrap(registered.validate!) };
+    if (tenant.settings.strictTypes) {
+      throw new AppError('EVENT_TYPE_UNKNOWN', { detail: `"${type}" is not in the catalog and tenant ${tenant.slug} accepts only known types`, errors: [{ pointer: '/type', detail: 'unknown event type' }] });
+    }
+    return { type, category: 'custom', origin: 'custom', validate: null };
+  }
+
+  async list(tenantId: string): Promise<CatalogListing[]> {
+    const registered = await this.store.catalog.list(tenantId);
+    return [
+      ...BUILT_IN_TYPES.map((t) => ({ ...t, origin: 'built-in' as const })),
+      ...registered.map((e) => ({ type: e.type, category: e.category, description: e.description, schema: e.schema, origin: 'registered' as const })),
+    ];
+  }
+
+  async get(tenantId: string, type: string): Promise<CatalogListing | undefined> {
+    const builtIn = BUILT_IN_BY_TYPE.get(type);
+    if (builtIn) return { ...builtIn, origin: 'built-in' };
+    const entry = await this.store.catalog.get(tenantId, type);
+    return entry && { type: entry.type, category: entry.category, description: entry.description, schema: entry.schema, origin: 'registered' };
+  }
+
+  async register(tenantId: string, input: { type: string; category: string; description: string; schema: Record<string, unknown> }): Promise<CatalogListing> {
+    if (!EVENT_TYPE_REGEX.test(input.type)) throw new AppError('EVENT_TYPE_INVALID', { detail: `"${input.type}" is not a valid event type`, errors: [{ pointer: '/type', detail: 'invalid event type name' }] });
+    if (BUILT_IN_BY_TYPE.has(input.type)) throw new AppError('EVENT_TYPE_BUILT_IN', { detail: `${input.type} is built in` });
+    try {
+      this.#ajv.compile(input.schema);
+    } catch (error) {
+      throw new AppError('VALIDATION_FAILED', { detail: `schema does not compile: ${(error as Error).message}`, errors: [{ pointer: '/schema', detail: (error as Error).message }] });
+    }
+    await this.store.catalog.upsert({ tenantId, ...input, createdAt: Date.now() });
+    this.#registered.delete(`${tenantId}\u0000${input.type}`);
+    return { ...input, origin: 'registered' };
+  }
+
+  async remove(tenantId: string, type: string): Promise<boolean> {
+    if (BUILT_IN_BY_TYPE.has(type)) throw new AppError('EVENT_TYPE_BUILT_IN', { detail: `${type} is built in` });
+    this.#registered.delete(`${tenantId}\u0000${type}`);
+    return this.store.catalog.remove(tenantId, type);
+  }
+
+  async #lookup(tenantId: string, type: string) {
+    const key = `${tenantId}\u0000${type}`;
+    const cached = this.#registered.get(key);
+    if (cached) return cached;
+    const entry = (await this.store.catalog.get(tenantId, type)) ?? null;
+    const value = { entry, validate: entry ? this.#ajv.compile(entry.schema) : null };
+    this.#registered.set(key, value);
+    return value;
+  }
+
+  #wrap(validate: ValidateFunction): (data: unknown) => FieldError[] {
+    return (data) => (validate(data ?? {}) ? [] : toFieldErrors(validate.errors));
+  }
+}

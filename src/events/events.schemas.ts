@@ -1,0 +1,126 @@
+/** TypeBox schemas of the events API: validation, types and OpenAPI from one definition. */
+import { Type, type Static } from 'typebox';
+import { EVENT_TYPE_PATTERN } from './catalog/builtin-types.js';
+
+const DeliveryStatusSchema = Type.Union([
+  Type.Literal('pending'), Type.Literal('processing'), Type.Literal('done'), Type.Literal('failed'), Type.Literal('dead'),
+]);
+
+const Id = Type.String({ minLength: 1, maxLength: 256 });
+
+export const NativeEventSchema = Type.Object({
+  type: Type.String({ pattern: EVENT_TYPE_PATTERN, maxLength: 128, description: 'Dotted lowercase type, e.g. article.created' }),
+  userId: Type.Optional(Id),
+  sessionId: Type.Optional(Id),
+  source: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+  subject: Type.Optional(Type.String({ maxLength: 1024 })),
+  time: Type.Optional(Type.String({ format: 'date-time', description: 'When it happened (ISO 8601); default: now' })),
+  category: Type.Optional(Type.String({ maxLength: 64 })),
+  sourceApp: Type.Optional(Type.String({ maxLength: 128 })),
+  idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  data: Type.Optional(Type.Unknown({ description: 'Payload, validated against the type\'s JSON Schema' })),
+}, { additionalProperties: false, $id: 'NativeEvent' });
+export type NativeEvent = Static<typeof NativeEventSchema>;
+
+export const CloudEventSchema = Type.Object({
+  specversion: Type.Literal('1.0'),
+  id: Type.String({ minLength: 1 }),
+  source: Type.String({ minLength: 1 }),
+  type: Type.String({ minLength: 1 }),
+  time: Type.Optional(Type.String({ format: 'date-time' })),
+  subject: Type.Optional(Type.String()),
+  datacontenttype: Type.Optional(Type.String()),
+  dataschema: Type.Optional(Type.String()),
+  data: Type.Optional(Type.Unknown()),
+  data_base64: Type.Optional(Type.String()),
+  userid: Type.Optional(Type.String()),
+  sessionid: Type.Optional(Type.String()),
+  category: Type.Optional(Type.String()),
+  sourceapp: Type.Optional(Type.String()),
+  idempotencykey: Type.Optional(Type.String()),
+  tenantid: Type.Optional(Type.String()),
+}, { additionalProperties: true, $id: 'CloudEvent', description: 'CloudEvents 1.0 structured JSON' });
+export type CloudEventJson = Static<typeof CloudEventSchema>;
+
+export const AcceptedSchema = Type.Object({
+  id: Type.String(),
+  duplicate: Type.Boolean({ description: 'True when the idempotency key was seen before: nothing new was stored' }),
+});
+
+const ItemErrorSchema = Type.Object({
+  code: Type.String(),
+  status: Type.Integer(),
+  detail: Type.String(),
+  errors: Type.Optional(Type.Array(Type.Object({ pointer: Type.String(), detail: Type.String() }))),
+});
+
+export const BatchResultSchema = Type.Object({
+  accepted: Type.Integer(),
+  duplicates: Type.Integer(),
+  rejected: Type.Integer(),
+  results: Type.Array(Type.Object({
+    index: Type.Integer(),
+    status: Type.Union([Type.Literal('accepted'), Type.Literal('duplicate'), Type.Literal('rejected')]),
+    id: Type.Optional(Type.String()),
+    error: Type.Optional(ItemErrorSchema),
+  })),
+});
+
+export const EventSchema = Type.Object({
+  id: Type.String(),
+  specversion: Type.Literal('1.0'),
+  type: Type.String(),
+  source: Type.String(),
+  subject: Type.Union([Type.String(), Type.Null()]),
+  time: Type.String({ format: 'date-time' }),
+  receivedAt: Type.String({ format: 'date-time' }),
+  userId: Type.Union([Type.String(), Type.Null()]),
+  sessionId: Type.Union([Type.String(), Type.Null()]),
+  category: Type.String(),
+  sourceApp: Type.Union([Type.String(), Type.Null()]),
+  idempotencyKey: Type.Union([Type.String(), Type.Null()]),
+  data: Type.Unknown(),
+}, { $id: 'Event' });
+
+export const DeliverySchema = Type.Object({
+  consumer: Type.String(),
+  status: DeliveryStatusSchema,
+  attempts: Type.Integer(),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+export const SelectionSchema = Type.Object({
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  types: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 100, description: 'Type patterns, e.g. article.*' })),
+  userId: Type.Optional(Type.String({ minLength: 1 })),
+});
+
+export const ReplayBodySchema = Type.Object({ ...SelectionSchema.properties, dryRun: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+
+export const EventListQuerySchema = Type.Object({
+  type: Type.Optional(Type.String({ description: 'Comma-separated type patterns (article.*)' })),
+  userId: Type.Optional(Type.String()),
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  status: Type.Optional(DeliveryStatusSchema),
+  consumer: Type.Optional(Type.String()),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  cursor: Type.Optional(Type.String()),
+}, { additionalProperties: false });
+
+export const ConsumerSchema = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  types: Type.Array(Type.String()),
+  delivery: Type.Union([Type.Literal('durable'), Type.Literal('live')]),
+  pending: Type.Integer(),
+  processing: Type.Integer(),
+  failed: Type.Integer(),
+  dead: Type.Integer(),
+  done: Type.Integer(),
+  lagEvents: Type.Integer({ description: 'Deliveries not yet done (pending, processing, failed)' }),
+  lagSeconds: Type.Number({ description: 'Age of the oldest delivery not yet done' }),
+});

@@ -1,0 +1,117 @@
+/**
+ * Ingest: validate against the catalog → sanitise → enrich → append to the log and outbox in one
+ * transaction. Every entry point (native, CloudEvents, Segment, automatic tracking) ends here.
+ */
+import { AppError, isAppError, type FieldError } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { Metrics } from '../../platform/metrics.js';
+import type { EventRecord } from '../../ports/events.types.js';
+import type { Store } from '../../ports/store.port.js';
+import type { Principal } from '../../identity/principal.js';
+import type { CatalogService } from '../catalog/catalog.service.js';
+
+/** One event as an entry point hands it over (already mapped from its wire format). */
+export interface IngestItem {
+  type: string;
+  userId?: string | null;
+  sessionId?: string | null;
+  source?: string | null;
+  subject?: string | null;
+  /** When it happened (ms); defaults to the receipt time. */
+  time?: number | null;
+  category?: string | null;
+  sourceApp?: string | null;
+  idempotencyKey?: string | null;
+  data?: unknown;
+}
+
+export type ItemResult =
+  | { index: number; status: 'accepted' | 'duplicate'; id: string }
+  | { index: number; status: 'rejected'; error: { code: string; status: number; detail: string; errors?: FieldError[] } };
+
+export interface IngestDeps {
+  store: Store;
+  catalog: CatalogService;
+  metrics: Metrics;
+  sanitise: (value: unknown) => unknown;
+  idempotencyWindowMs: number;
+  /** Called after each commit so the relay moves the new events at once. */
+  onAppended: () => void;
+}
+
+export class IngestService {
+  constructor(private readonly deps: IngestDeps) {}
+
+  /** Ingests a batch: valid items are stored even when others are rejected. */
+  async ingest(principal: Principal, items: IngestItem[]): Promise<ItemResult[]> {
+    const receivedAt = Date.now();
+    const results: ItemResult[] = new Array(items.length);
+    const accepted: Array<{ index: number; event: EventRecord }> = [];
+    for (const [index, item] of items.entries()) {
+      try {
+        accepted.push({ index, event: await this.#prepare(principal, item, receivedAt) });
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+        results[index] = { index, status: 'rejected', error: { code: error.code, status: error.status, detail: error.message, ...(error.errors ? { errors: error.errors } : {}) } };
+      }
+    }
+    if (accepted.length > 0) {
+      const appended = await this.deps.store.events.append(accepted.map((a) => a.event), receivedAt - this.deps.idempotencyWindowMs);
+      for (const [i, { index, event }] of accepted.entries()) {
+        const outcome = appended[i]!;
+        results[index] = { index, status: outcome.duplicate ? 'duplicate' : 'accepted', id: outcome.id };
+        if (!outcome.duplicate) this.deps.metrics.eventsIngested.inc({ type: event.type });
+      }
+      this.deps.onAppended();
+    }
+    return results;
+  }
+
+  /** Ingests one event; a rejection is thrown as its AppError. */
+  async ingestOne(principal: Principal, item: IngestItem): Promise<{ id: string; duplicate: boolean }> {
+    const [result] = await this.ingest(principal, [item]);
+    if (!result || result.status === 'rejected') {
+      const error = result?.status === 'rejected' ? result.error : { code: 'INTERNAL', detail: 'no result' };
+      throw new AppError(error.code as never, { detail: error.detail, errors: 'errors' in error ? error.errors : undefined });
+    }
+    return { id: result.id, duplicate: result.status === 'duplicate' };
+  }
+
+  async #prepare(principal: Principal, item: IngestItem, receivedAt: number): Promise<EventRecord> {
+    const userId = this.#userFor(principal, item.userId ?? null);
+    const resolved = await this.deps.catalog.resolve(principal.tenant, item.type);
+    const data = item.data === undefined ? {} : this.deps.sanitise(item.data);
+    const problems = resolved.validate?.(data) ?? [];
+    if (problems.length > 0) {
+      throw new AppError('EVENT_SCHEMA_INVALID', {
+        detail: `data of ${item.type} does not match its schema: ${problems.map((p) => `${p.pointer} ${p.detail}`).join('; ')}`,
+        errors: problems,
+      });
+    }
+    const id = newId(receivedAt);
+    return {
+      id,
+      tenantId: principal.tenant.id,
+      type: item.type,
+      source: item.source || `/tenants/${principal.tenant.slug}`,
+      subject: item.subject ?? null,
+      userId,
+      sessionId: item.sessionId ?? null,
+      category: resolved.origin === 'custom' ? (item.category || 'custom') : resolved.category,
+      sourceApp: item.sourceApp ?? null,
+      time: item.time ?? receivedAt,
+      receivedAt,
+      idempotencyKey: item.idempotencyKey ?? null,
+      data,
+    };
+  }
+
+  /** Members write events about themselves only. */
+  #userFor(principal: Principal, userId: string | null): string | null {
+    if (principal.role !== 'member') return userId;
+    if (userId !== null && userId !== principal.userId) {
+      throw new AppError('AUTH_FORBIDDEN_USER', { detail: 'a member may only send events about their own user', errors: [{ pointer: '/userId', detail: 'not your user id' }] });
+    }
+    return principal.userId;
+  }
+}

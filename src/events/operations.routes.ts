@@ -1,0 +1,138 @@
+/** The operations API: browse the log, inspect deliveries and consumers, replay, retry dead letters. */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { ADMIN_ONLY, scopedUser } from '../http/auth.plugin.js';
+import { ProblemSchema } from '../http/problem.js';
+import { AppError } from '../platform/errors.js';
+import { newId } from '../platform/ids.js';
+import type { Delivery, EventRecord, EventSelection } from '../ports/events.types.js';
+import type { Store } from '../ports/store.port.js';
+import type { ConsumerRegistry } from './consumers/consumer.registry.js';
+import { ConsumerSchema, DeliverySchema, EventListQuerySchema, EventSchema, ReplayBodySchema } from './events.schemas.js';
+import type { ReplayService } from './replay.service.js';
+
+export interface OperationsRoutesOptions {
+  store: Store;
+  registry: ConsumerRegistry;
+  replay: ReplayService;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function eventToJson(event: EventRecord) {
+  return {
+    id: event.id, specversion: '1.0' as const, type: event.type, source: event.source, subject: event.subject,
+    time: iso(event.time), receivedAt: iso(event.receivedAt), userId: event.userId, sessionId: event.sessionId,
+    category: event.category, sourceApp: event.sourceApp, idempotencyKey: event.idempotencyKey, data: event.data,
+  };
+}
+
+function deliveryToJson(d: Delivery) {
+  return {
+    consumer: d.consumer, status: d.status, attempts: d.attempts, lastError: d.lastError,
+    nextAttemptAt: d.nextAttemptAt === null ? null : iso(d.nextAttemptAt), updatedAt: iso(d.updatedAt),
+  };
+}
+
+function toSelection(input: { from?: string; to?: string; types?: string[]; userId?: string }): EventSelection {
+  const from = input.from === undefined ? undefined : Date.parse(input.from);
+  const to = input.to === undefined ? undefined : Date.parse(input.to);
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new AppError('VALIDATION_FAILED', { detail: '`from` is after `to`', errors: [{ pointer: '/from', detail: 'after to' }] });
+  }
+  return { from, to, types: input.types, userId: input.userId };
+}
+
+export async function operationsRoutes(fastify: FastifyInstance, options: OperationsRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { store, registry, replay } = options;
+
+  app.get('/events', {
+    schema: {
+      tags: ['operations'], summary: 'List events, newest first (members see their own)', querystring: EventListQuerySchema,
+      response: { 200: Type.Object({ items: Type.Array(EventSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const userId = scopedUser(request.principal, q.userId);
+    const types = q.type?.split(',').map((t) => t.trim()).filter(Boolean);
+    const page = await store.events.list(request.principal.tenant.id, {
+      ...toSelection({ from: q.from, to: q.to, types, userId }),
+      deliveryStatus: q.status, consumer: q.consumer, cursor: q.cursor, limit: q.limit,
+    });
+    return { items: page.items.map(eventToJson), nextCursor: page.nextCursor };
+  });
+
+  app.get('/events/stats', {
+    config: { roles: ADMIN_ONLY },
+    schema: {
+      tags: ['operations'], summary: 'Event counts per type and hour (kept by the stats consumer)',
+      querystring: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }),
+      response: { 200: Type.Object({ items: Type.Array(Type.Object({ type: Type.String(), hour: Type.String({ format: 'date-time' }), count: Type.Integer() })) }) },
+    },
+  }, async (request) => {
+    const to = request.query.to ? Date.parse(request.query.to) : Date.now() + 3_600_000;
+    const from = request.query.from ? Date.parse(request.query.from) : to - 7 * 24 * 3_600_000;
+    const rows = await store.stats.totals(request.principal.tenant.id, from, to);
+    return { items: rows.map((r) => ({ type: r.type, hour: iso(r.hour), count: r.count })) };
+  });
+
+  app.get('/events/:id', {
+    schema: {
+      tags: ['operations'], summary: 'One event with its deliveries', params: Type.Object({ id: Type.String() }),
+      response: { 200: Type.Object({ ...EventSchema.properties, deliveries: Type.Array(DeliverySchema) }), 404: ProblemSchema },
+    },
+  }, async (request) => {
+    const { id } = request.params;
+    const event = await store.events.get(request.principal.tenant.id, id);
+    const member = request.principal.role === 'member';
+    if (!event || (member && event.userId !== request.principal.userId)) throw new AppError('NOT_FOUND', { detail: `no event ${id}` });
+    const deliveries = member ? [] : await store.deliveries.forEvent(request.principal.tenant.id, id);
+    return { ...eventToJson(event), deliveries: deliveries.map(deliveryToJson) };
+  });
+
+  app.get('/consumers', {
+    config: { roles: ADMIN_ONLY },
+    schema: { tags: ['operations'], summary: 'Consumers with their delivery counts and lag', response: { 200: Type.Object({ items: Type.Array(ConsumerSchema) }) } },
+  }, async (request) => {
+    const counts = new Map((await store.deliveries.counts(request.principal.tenant.id)).map((c) => [c.consumer, c]));
+    const now = Date.now();
+    return {
+      items: registry.list().map((c) => {
+        const n = counts.get(c.name);
+        const lagEvents = n ? n.pending + n.processing + n.failed : 0;
+        return {
+          name: c.name, description: c.description, types: c.types, delivery: c.delivery,
+          pending: n?.pending ?? 0, processing: n?.processing ?? 0, failed: n?.failed ?? 0, dead: n?.dead ?? 0, done: n?.done ?? 0,
+          lagEvents, lagSeconds: n?.oldestUndoneAt ? Math.max(0, (now - n.oldestUndoneAt) / 1000) : 0,
+        };
+      }),
+    };
+  });
+
+  app.post('/consumers/:name/replay', {
+    config: { roles: ADMIN_ONLY },
+    schema: {
+      tags: ['operations'], summary: 'Re-deliver a selection of events to one consumer (dryRun counts only)',
+      params: Type.Object({ name: Type.String() }), body: ReplayBodySchema,
+      response: { 200: Type.Object({ count: Type.Integer(), dryRun: Type.Literal(true) }), 202: Type.Object({ replayId: Type.String(), count: Type.Integer() }), 404: ProblemSchema },
+    },
+  }, async (request, reply) => {
+    const { name } = request.params;
+    const body = request.body ?? {};
+    const selection = toSelection(body);
+    if (body.dryRun) return { count: await replay.count(request.principal.tenant.id, name, selection), dryRun: true as const };
+    const count = await replay.replay(request.principal.tenant.id, name, selection);
+    request.log.info({ consumer: name, count }, 'replay requested');
+    return reply.status(202).send({ replayId: newId(), count });
+  });
+
+  app.post('/consumers/:name/retry-dead', {
+    config: { roles: ADMIN_ONLY },
+    schema: { tags: ['operations'], summary: 'Give dead deliveries of one consumer another round', params: Type.Object({ name: Type.String() }), response: { 200: Type.Object({ count: Type.Integer() }), 404: ProblemSchema } },
+  }, async (request) => {
+    const { name } = request.params;
+    return { count: await replay.retryDead(request.principal.tenant.id, name) };
+  });
+}

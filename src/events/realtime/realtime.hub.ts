@@ -1,0 +1,72 @@
+/**
+ * Fans live events out to SSE and WebSocket clients of this process. Each client has a bounded
+ * buffer: a client that falls behind by more than `bufferMax` events is dropped, so a slow reader
+ * can never grow the server's memory.
+ */
+import type { Metrics } from '../../platform/metrics.js';
+import { anyTypeMatches } from '../../platform/patterns.js';
+import type { Broadcast } from '../../ports/bus.port.js';
+import type { EventRecord } from '../../ports/events.types.js';
+import { eventToJson } from '../operations.routes.js';
+
+export interface StreamClient {
+  tenantId: string;
+  types: string[];
+  /** Only events of this user (members are always restricted to their own). */
+  userId: string | undefined;
+  transport: 'sse' | 'ws';
+  /** Writes one serialised event; returns false when the client's buffer is full. */
+  send(id: string, payload: string): boolean;
+  close(reason: string): void;
+}
+
+interface LivePayload { id: string; tenantId: string; type: string; userId: string | null; json: string }
+
+export class RealtimeHub {
+  readonly #clients = new Set<StreamClient>();
+  #unsubscribe: (() => Promise<void>) | null = null;
+
+  constructor(private readonly broadcast: Broadcast, private readonly metrics: Metrics) {}
+
+  async start(): Promise<void> {
+    this.#unsubscribe = await this.broadcast.subscribe((_tenantId, payload) => this.#fanOut(JSON.parse(payload) as LivePayload));
+  }
+
+  async stop(): Promise<void> {
+    for (const client of this.#clients) client.close('server shutting down');
+    this.#clients.clear();
+    await this.#unsubscribe?.();
+  }
+
+  /** Called by the `realtime` live consumer for every relayed event. */
+  async publish(event: EventRecord): Promise<void> {
+    const payload: LivePayload = { id: event.id, tenantId: event.tenantId, type: event.type, userId: event.userId, json: JSON.stringify(eventToJson(event)) };
+    await this.broadcast.publish(event.tenantId, JSON.stringify(payload));
+  }
+
+  add(client: StreamClient): () => void {
+    this.#clients.add(client);
+    this.metrics.streamClients.inc({ transport: client.transport });
+    return () => {
+      if (this.#clients.delete(client)) this.metrics.streamClients.dec({ transport: client.transport });
+    };
+  }
+
+  get size(): number {
+    return this.#clients.size;
+  }
+
+  #fanOut(payload: LivePayload): void {
+    for (const client of this.#clients) {
+      if (client.tenantId !== payload.tenantId) continue;
+      if (client.userId !== undefined && client.userId !== payload.userId) continue;
+      if (!anyTypeMatches(client.types, payload.type)) continue;
+      if (!client.send(payload.id, payload.json)) {
+        this.metrics.streamDropped.inc({ transport: client.transport });
+        client.close('client too slow: buffer full');
+        this.#clients.delete(client);
+        this.metrics.streamClients.dec({ transport: client.transport });
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The outbox relay: moves committed events from the outbox to the bus, creating one pending
+ * delivery per durable consumer that wants the event, then hands each event to live consumers.
+ * If the bus is down the outbox keeps the events and the relay retries; ingest is unaffected.
+ */
+import type { Logger } from '../platform/logger.js';
+import { anyTypeMatches } from '../platform/patterns.js';
+import type { Bus } from '../ports/bus.port.js';
+import type { BusMessage } from '../ports/events.types.js';
+import type { Store } from '../ports/store.port.js';
+import { orderingKeyOf, type ConsumerRegistry } from './consumers/consumer.registry.js';
+
+export interface RelayDeps {
+  store: Store;
+  bus: Bus;
+  registry: ConsumerRegistry;
+  logger: Logger;
+  batchSize: number;
+  /** Idle poll interval: other processes may write to a shared outbox. */
+  pollMs: number;
+  /** Called after each relayed batch (the in-process bus wakes its consumers). */
+  onRelayed?: () => void;
+}
+
+export class Relay {
+  #running = false;
+  #pumping = false;
+  #again = false;
+  #timer: NodeJS.Timeout | undefined;
+  #failures = 0;
+  #idle: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: RelayDeps) {}
+
+  start(): void {
+    this.#running = true;
+    this.wake();
+  }
+
+  /** Stops after the batch in progress. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    await this.#idle;
+  }
+
+  /** Something was appended: relay it now. */
+  readonly wake = (): void => {
+    if (!this.#running) return;
+    if (this.#pumping) { this.#again = true; return; }
+    this.#idle = this.#pump();
+  };
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    clearTimeout(this.#timer);
+    let delay = this.deps.pollMs;
+    try {
+      do {
+        this.#again = false;
+        const moved = await this.relayOnce();
+        if (moved === this.deps.batchSize) this.#again = true;
+      } while (this.#again && this.#running);
+      this.#failures = 0;
+    } catch (error) {
+      this.#failures += 1;
+      delay = Math.min(30_000, 100 * 2 ** Math.min(this.#failures, 8));
+      this.deps.logger.warn({ err: error, retryInMs: delay }, 'relay could not publish; events stay in the outbox');
+    } finally {
+      this.#pumping = false;
+      if (this.#running) this.#timer = setTimeout(this.wake, delay);
+    }
+  }
+
+  /** Relays one batch; returns how many outbox rows it moved. */
+  async relayOnce(): Promise<number> {
+    const { store, bus, registry } = this.deps;
+    const rows = await store.outbox.peek(this.deps.batchSize);
+    if (rows.length === 0) return 0;
+    const events = (await store.events.getMany(rows.map((r) => r.eventId))).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const messages: BusMessage[] = [];
+    const deliveries = [];
+    for (const event of events) {
+      const consumers = registry.durableFor(event.type);
+      if (consumers.length === 0) continue;
+      messages.push({ eventId: event.id, tenantId: event.tenantId, type: event.type, orderingKey: event.userId });
+      for (const consumer of consumers) {
+        deliveries.push({ eventId: event.id, consumer: consumer.name, tenantId: event.tenantId, orderingKey: orderingKeyOf(consumer, event) });
+      }
+    }
+    if (messages.length > 0) await bus.publish(messages);
+    await store.outbox.relayed(rows.map((r) => r.seq), deliveries);
+    this.deps.onRelayed?.();
+    this.#handLive(events);
+    return rows.length;
+  }
+
+  #handLive(events: Awaited<ReturnType<Store['events']['getMany']>>): void {
+    const live = this.deps.registry.live();
+    for (const consumer of live) {
+      for (const event of events) {
+        if (!anyTypeMatches(consumer.types, event.type)) continue;
+        consumer.handle(event, { attempt: 1, logger: this.deps.logger, signal: AbortSignal.timeout(5_000) })
+          .catch((error: unknown) => this.deps.logger.warn({ err: error, consumer: consumer.name, eventId: event.id }, 'live consumer failed'));
+      }
+    }
+  }
+}

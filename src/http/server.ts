@@ -1,0 +1,75 @@
+/** Builds the Fastify server: cross-cutting plugins, docs, health, and each feature's routes under /v1. */
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { Config } from '../config.js';
+import type { Authenticator } from '../identity/authenticator.js';
+import { newId } from '../platform/ids.js';
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import { authPlugin } from './auth.plugin.js';
+import { errorsPlugin } from './errors.plugin.js';
+import { healthRoutes, type HealthCheck } from './health.routes.js';
+import { metricsPlugin } from './metrics.plugin.js';
+import { trackingPlugin, type Tracker } from './tracking.plugin.js';
+
+export interface ServerDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  authenticator: Authenticator;
+  tracker: Tracker;
+  health: HealthCheck;
+  /** Rate-limit counter store (Redis in the scale-out shape); in memory when absent. */
+  rateLimitRedis?: unknown;
+  beforeScrape?: () => Promise<void>;
+  /** Feature route plugins, registered under /v1. */
+  features: Array<{ plugin: FastifyPluginAsync<any>; options: object }>;
+}
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 128) : newId()),
+    bodyLimit: deps.config.BATCH_MAX_BYTES,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+    forceCloseConnections: true,
+  });
+  await app.register(errorsPlugin);
+  await app.register(helmet, { contentSecurityPolicy: false, global: true });
+  await app.register(cors, { origin: true, exposedHeaders: ['x-request-id', 'retry-after'] });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'eventrag', version: '0.1.0', description: 'Event-driven RAG server: events in, fresh search, memory, analytics and workflows out.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, basic: { type: 'http', scheme: 'basic' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(metricsPlugin, { metrics: deps.metrics, beforeScrape: deps.beforeScrape });
+  await app.register(authPlugin, { authenticator: deps.authenticator });
+  await app.register(trackingPlugin, { tracker: deps.tracker });
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler', // after authentication, so the limit is per principal
+    max: deps.config.RATE_LIMIT_PER_MINUTE,
+    timeWindow: 60_000,
+    keyGenerator: (request) => (request.principal ? `p:${request.principal.id}` : `ip:${request.ip}`),
+    allowList: (request) => Boolean(request.routeOptions.config.public),
+    ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis, nameSpace: 'eventrag-rl:' } : {}),
+  });
+  await app.register(healthRoutes, { health: deps.health });
+  await app.register(async (v1) => {
+    for (const feature of deps.features) await v1.register(feature.plugin, feature.options);
+  }, { prefix: '/v1' });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,80 @@
+/**
+ * Automatic tracking (the `@TrackEvent` of a route): after the response is sent, an event with
+ * user, session, route, status and latency goes through the same ingest path, batched in the
+ * background so the response never waits for it.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { IngestItem, IngestService } from '../events/ingest/ingest.service.js';
+import type { Principal } from '../identity/principal.js';
+import type { Logger } from '../platform/logger.js';
+
+export interface TrackOptions {
+  /** Event type to record (default `api.called`). */
+  type?: string;
+  /** Extra data for the event, read from the request and the reply's payload. */
+  data?: (request: FastifyRequest, reply: FastifyReply) => Record<string, unknown>;
+}
+
+const FLUSH_EVERY_MS = 50;
+const MAX_QUEUE = 10_000;
+
+/** Buffers tracked events per principal and writes them in batches. */
+export class Tracker {
+  #queue: Array<{ principal: Principal; item: IngestItem }> = [];
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly ingest: IngestService, private readonly logger: Logger) {}
+
+  record(principal: Principal, item: IngestItem): void {
+    if (this.#queue.length >= MAX_QUEUE) {
+      this.logger.warn({ type: item.type }, 'tracking queue full; dropping a tracked event');
+      return;
+    }
+    this.#queue.push({ principal, item });
+    this.#timer ??= setTimeout(() => { this.#timer = undefined; void this.flush(); }, FLUSH_EVERY_MS);
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#flushing = this.#flushing.then(() => this.#write(batch));
+    return this.#flushing;
+  }
+
+  async #write(batch: Array<{ principal: Principal; item: IngestItem }>): Promise<void> {
+    const byPrincipal = new Map<Principal, IngestItem[]>();
+    for (const { principal, item } of batch) byPrincipal.set(principal, [...(byPrincipal.get(principal) ?? []), item]);
+    for (const [principal, items] of byPrincipal) {
+      try {
+        const results = await this.ingest.ingest(principal, items);
+        const rejected = results.filter((r) => r.status === 'rejected');
+        if (rejected.length > 0) this.logger.warn({ rejected }, 'tracked events rejected');
+      } catch (error) {
+        this.logger.error({ err: error, count: items.length }, 'writing tracked events failed');
+      }
+    }
+  }
+}
+
+export const trackingPlugin = fp(async (app: FastifyInstance, options: { tracker: Tracker }) => {
+  app.addHook('onResponse', async (request, reply) => {
+    const track = request.routeOptions.config.track;
+    if (!track || !request.principal) return;
+    const sessionHeader = request.headers['x-session-id'];
+    options.tracker.record(request.principal, {
+      type: track.type ?? 'api.called',
+      userId: request.principal.userId,
+      sessionId: typeof sessionHeader === 'string' ? sessionHeader : null,
+      sourceApp: typeof request.headers['x-source-app'] === 'string' ? request.headers['x-source-app'] : null,
+      data: {
+        route: request.routeOptions.url,
+        method: request.method,
+        status: reply.statusCode,
+        latencyMs: Math.round(reply.elapsedTime * 100) / 100,
+        ...(track.data?.(request, reply) ?? {}),
+      },
+    });
+  });
+}, { name: 'tracking' });

@@ -1,0 +1,94 @@
+/**
+ * Turns credentials into a Principal: API keys (looked up by hash, cached briefly) and JWTs
+ * (HS256 secret or JWKS; tenant, user and roles from configurable claims; exp/nbf/aud/iss checked).
+ */
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
+import type { Config } from '../config.js';
+import { AppError } from '../platform/errors.js';
+import type { Role, Store } from '../ports/store.port.js';
+import { hashKey } from './keys.service.js';
+import type { Principal } from './principal.js';
+
+/** A revoked key stops working within this long (the lookup cache's lifetime). */
+const KEY_CACHE_TTL_MS = 10_000;
+
+export class Authenticator {
+  readonly #keyCache = new LRUCache<string, Principal | false>({ max: 10_000, ttl: KEY_CACHE_TTL_MS });
+  readonly #jwtKey: Uint8Array | JWTVerifyGetKey | null;
+
+  constructor(private readonly store: Store, private readonly config: Config) {
+    if (config.JWT_JWKS_URL) this.#jwtKey = createRemoteJWKSet(new URL(config.JWT_JWKS_URL));
+    else if (config.JWT_SECRET) this.#jwtKey = new TextEncoder().encode(config.JWT_SECRET);
+    else this.#jwtKey = null;
+  }
+
+  /** Resolves a bearer credential (API key or JWT). */
+  async fromBearer(token: string): Promise<Principal> {
+    if (token.startsWith('er_')) return this.fromApiKey(token);
+    if (token.split('.').length === 3) return this.fromJwt(token);
+    throw new AppError('AUTH_INVALID', { detail: 'bearer token is neither an eventrag API key nor a JWT' });
+  }
+
+  async fromApiKey(key: string): Promise<Principal> {
+    const hash = hashKey(key);
+    let principal = this.#keyCache.get(hash);
+    if (principal === undefined) {
+      principal = await this.#lookupKey(hash);
+      this.#keyCache.set(hash, principal);
+    }
+    if (!principal) throw new AppError('AUTH_INVALID', { detail: 'API key is not valid or was revoked' });
+    return principal;
+  }
+
+  /** Forgets cached keys (after a revocation through this process). */
+  forgetKeys(): void {
+    this.#keyCache.clear();
+  }
+
+  async #lookupKey(hash: string): Promise<Principal | false> {
+    const record = await this.store.apiKeys.findByHash(hash);
+    if (!record || record.revokedAt !== null) return false;
+    const tenant = await this.store.tenants.byId(record.tenantId);
+    if (!tenant) return false;
+    return { kind: 'apiKey', id: record.id, tenant, role: record.role, userId: record.userId };
+  }
+
+  async fromJwt(token: string): Promise<Principal> {
+    if (!this.#jwtKey) throw new AppError('AUTH_INVALID', { detail: 'JWTs are not accepted: set JWT_SECRET or JWT_JWKS_URL' });
+    let payload: JWTPayload;
+    try {
+      const options = {
+        ...(this.config.JWT_ISSUER ? { issuer: this.config.JWT_ISSUER } : {}),
+        ...(this.config.JWT_AUDIENCE ? { audience: this.config.JWT_AUDIENCE } : {}),
+      };
+      const verified = typeof this.#jwtKey === 'function'
+        ? await jwtVerify(token, this.#jwtKey, options)
+        : await jwtVerify(token, this.#jwtKey, { ...options, algorithms: ['HS256'] });
+      payload = verified.payload;
+    } catch (error) {
+      throw new AppError('AUTH_INVALID', { detail: `JWT rejected: ${(error as Error).message}`, cause: error });
+    }
+    return this.#principalFromClaims(payload);
+  }
+
+  async #principalFromClaims(payload: JWTPayload): Promise<Principal> {
+    const slug = payload[this.config.JWT_TENANT_CLAIM];
+    if (typeof slug !== 'string') throw new AppError('AUTH_INVALID', { detail: `JWT has no "${this.config.JWT_TENANT_CLAIM}" claim` });
+    const tenant = await this.store.tenants.bySlug(slug);
+    if (!tenant) throw new AppError('AUTH_INVALID', { detail: `JWT names an unknown tenant` });
+    const user = payload[this.config.JWT_USER_CLAIM];
+    const userId = typeof user === 'string' && user.length > 0 ? user : null;
+    const role = rolesToRole(payload[this.config.JWT_ROLES_CLAIM]);
+    if (role === 'member' && !userId) throw new AppError('AUTH_INVALID', { detail: `JWT of a member needs a "${this.config.JWT_USER_CLAIM}" claim` });
+    return { kind: 'jwt', id: `jwt:${userId ?? 'service'}`, tenant, role, userId };
+  }
+}
+
+/** Highest role named in a roles claim (array or space-separated); members by default. */
+export function rolesToRole(claim: unknown): Role {
+  const roles = Array.isArray(claim) ? claim.map(String) : typeof claim === 'string' ? claim.split(/[\s,]+/) : [];
+  if (roles.includes('admin')) return 'admin';
+  if (roles.includes('ingest')) return 'ingest';
+  return 'member';
+}
