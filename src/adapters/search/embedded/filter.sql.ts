@@ -1,0 +1,73 @@
+/**
+ * Compiles a metadata filter (rag/filter.schema.ts) to an SQLite boolean expression over the
+ * JSON column `c.metadata`, with bound parameters. Semantics match rag/filter.ts: a `string[]`
+ * field matches when any element does (json_each walks arrays and yields a scalar once).
+ */
+import type { Filter, FilterScalar, RangeBounds } from '../../../rag/filter.schema.js';
+import { leaf } from '../../../rag/filter.js';
+
+export interface SqlFilter {
+  sql: string;
+  params: (string | number)[];
+}
+
+const OPERATORS: Record<keyof RangeBounds, string> = { gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+/** `$."field"` JSON path; field names are validated by the schema, quotes are escaped anyway. */
+function path(field: string): string {
+  return `$."${field.replace(/"/g, '""')}"`;
+}
+
+/** Condition on one json_each value `j` (type + value), matching JS strict equality. */
+function scalarCondition(value: FilterScalar, params: (string | number)[]): string {
+  if (typeof value === 'boolean') return value ? "j.type = 'true'" : "j.type = 'false'";
+  params.push(value);
+  return typeof value === 'number' ? "(j.type IN ('integer','real') AND j.value = ?)" : "(j.type = 'text' AND j.value = ?)";
+}
+
+function anyElement(field: string, condition: string, params: (string | number)[], before: (string | number)[]): string {
+  params.unshift(...before);
+  return `EXISTS (SELECT 1 FROM json_each(c.metadata, ?) AS j WHERE ${condition})`;
+}
+
+function leafSql(filter: Filter): SqlFilter {
+  const [field, condition] = leaf(filter);
+  const params: (string | number)[] = [];
+  if ('eq' in filter && condition === null) {
+    return { sql: "(json_type(c.metadata, ?) IS NULL OR json_type(c.metadata, ?) = 'null')", params: [path(field), path(field)] };
+  }
+  if ('eq' in filter) return { sql: anyElement(field, scalarCondition(condition as FilterScalar, params), params, [path(field)]), params };
+  if ('in' in filter) {
+    const parts = (condition as FilterScalar[]).map((value) => scalarCondition(value, params));
+    return { sql: anyElement(field, `(${parts.join(' OR ')})`, params, [path(field)]), params };
+  }
+  const bounds = condition as RangeBounds;
+  const parts: string[] = [];
+  for (const key of Object.keys(OPERATORS) as (keyof RangeBounds)[]) {
+    const bound = bounds[key];
+    if (bound === undefined) continue;
+    parts.push(typeof bound === 'number' ? `j.type IN ('integer','real') AND j.value ${OPERATORS[key]} ?` : `j.type = 'text' AND j.value ${OPERATORS[key]} ?`);
+    params.push(bound);
+  }
+  return { sql: anyElement(field, parts.map((part) => `(${part})`).join(' AND '), params, [path(field)]), params };
+}
+
+/** SQL expression + parameters for `filter`; `1` when there is none. */
+export function compileFilter(filter: Filter | undefined): SqlFilter {
+  if (!filter) return { sql: '1', params: [] };
+  if ('exists' in filter) {
+    return { sql: "(json_type(c.metadata, ?) IS NOT NULL AND json_type(c.metadata, ?) != 'null')", params: [path(filter.exists), path(filter.exists)] };
+  }
+  if ('not' in filter) {
+    const inner = compileFilter(filter.not);
+    return { sql: `NOT (${inner.sql})`, params: inner.params };
+  }
+  if ('and' in filter || 'or' in filter) {
+    const parts = ('and' in filter ? filter.and : filter.or).map(compileFilter);
+    return {
+      sql: `(${parts.map((part) => part.sql).join('and' in filter ? ' AND ' : ' OR ')})`,
+      params: parts.flatMap((part) => part.params),
+    };
+  }
+  return leafSql(filter);
+}
