@@ -2,9 +2,9 @@
  * Composition root: config → adapters → services → HTTP and workers. The only module that
  * knows which adapter backs each port.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Config } from './config.js';
-import { ConsumerRegistry } from './events/consumers/consumer.registry.js';
+import { ConsumerRegistry, type ConsumerDefinition } from './events/consumers/consumer.registry.js';
 import { Dispatcher } from './events/consumers/dispatcher.js';
 import { realtimeConsumer, statsConsumer } from './events/consumers/builtin.consumers.js';
 import { CatalogService } from './events/catalog/catalog.service.js';
@@ -53,10 +53,10 @@ export interface App {
 export interface CreateAppOptions {
   logger?: Logger;
   /** Extra consumers (tests and later features register theirs here). */
-  consumers?: Array<(app: Omit<App, 'startWorkers' | 'stop' | 'http'>) => import('./events/consumers/consumer.registry.js').ConsumerDefinition>;
+  consumers?: Array<(app: Omit<App, 'startWorkers' | 'stop' | 'http'>) => ConsumerDefinition>;
+  /** Extra route plugins under /v1 (embedding applications and tests). */
+  routes?: Array<{ plugin: FastifyPluginAsync<any>; options: object }>;
 }
-
-const LEASE_MS = 60_000;
 
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
@@ -79,7 +79,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const hub = new RealtimeHub(broadcast, metrics);
   const replay = new ReplayService(store, bus, registry);
   const dispatcher = new Dispatcher({
-    store, bus, registry, metrics, logger: logger.child({ component: 'dispatcher' }), leaseMs: LEASE_MS,
+    store, bus, registry, metrics, logger: logger.child({ component: 'dispatcher' }), leaseMs: config.CONSUMER_LEASE_MS,
     retry: { maxAttempts: config.CONSUMER_MAX_ATTEMPTS, backoffBaseMs: config.CONSUMER_BACKOFF_BASE_MS, backoffMaxMs: config.CONSUMER_BACKOFF_MAX_MS },
   });
   const tracker = new Tracker(ingest, logger.child({ component: 'tracking' }));
@@ -107,6 +107,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       { plugin: catalogRoutes, options: { catalog } },
       { plugin: identityRoutes, options: { store, authenticator } },
       { plugin: realtimeRoutes, options: { hub, store, bufferMax: config.STREAM_BUFFER_MAX } },
+      ...(options.routes ?? []),
     ],
   });
   if (http) await hub.start();
