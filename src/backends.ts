@@ -24,7 +24,7 @@ export async function createBackends(config: Config, logger: Logger): Promise<Ba
   const store = config.DATABASE_URL
     ? createPostgresStore({ connectionString: config.DATABASE_URL })
     : createSqliteStore({ filename: join(config.DATA_DIR, 'eventrag.db') });
-  const bus = createLocalBus({ deliveries: store.deliveries, pollMs: config.CONSUMER_POLL_MS, leaseMs: 60_000, logger: logger.child({ component: 'bus' }) });
+  const bus = createLocalBus({ deliveries: store.deliveries, pollMs: config.CONSUMER_POLL_MS, leaseMs: config.CONSUMER_LEASE_MS, logger: logger.child({ component: 'bus' }) });
   const broadcast = createLocalBroadcast();
   await bus.init();
   return {
