@@ -36,3 +36,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { CONFIG_FILE: file })).toThrow(/PROT: not a known setting/);
   });
 });
+
+describe('docs/configuration.md', () => {
+  it('documents every setting', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { ConfigSchema } = await import('../../src/config.js');
+    const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    expect(Object.keys(ConfigSchema.properties).filter((key) => !doc.includes(`| \`${key}\` |`))).toEqual([]);
+  });
+});
