@@ -11,6 +11,7 @@ import { CatalogService } from './events/catalog/catalog.service.js';
 import { catalogRoutes } from './events/catalog/catalog.routes.js';
 import { IngestService } from './events/ingest/ingest.service.js';
 import { ingestRoutes } from './events/ingest/ingest.routes.js';
+import { segmentRoutes } from './events/ingest/segment/segment.routes.js';
 import { createSanitiser } from './events/ingest/sanitise.js';
 import { operationsRoutes } from './events/operations.routes.js';
 import { RealtimeHub } from './events/realtime/realtime.hub.js';
@@ -103,6 +104,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     config, logger, metrics, authenticator, tracker, health, beforeScrape: updateLag, rateLimitRedis: backends.redis ?? undefined,
     features: [
       { plugin: ingestRoutes, options: { ingest, batchMaxEvents: config.BATCH_MAX_EVENTS, batchMaxBytes: config.BATCH_MAX_BYTES } },
+      { plugin: segmentRoutes, options: { ingest, identity: store.identity, authenticator, sanitise: createSanitiser(sensitiveKeys(config), config.SENSITIVE_MODE) } },
       { plugin: operationsRoutes, options: { store, registry, replay } },
       { plugin: catalogRoutes, options: { catalog } },
       { plugin: identityRoutes, options: { store, authenticator } },
