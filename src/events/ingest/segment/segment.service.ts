@@ -1,0 +1,122 @@
+/**
+ * Segment-spec ingestion: checks and maps each message, stitches anonymous ids to users, stores
+ * every accepted message as exactly one event through IngestService (the log is the source of
+ * truth), then applies the identity facts (traits, links) of the events that were stored.
+ */
+import { AppError, isAppError } from '../../../platform/errors.js';
+import type { Principal } from '../../../identity/principal.js';
+import type { IdentityStore } from '../../../ports/store.port.js';
+import type { IngestService, ItemResult } from '../ingest.service.js';
+import { mapMessage, parseMessage, type IdentityEffect, type MappedMessage } from './segment.mapper.js';
+import { MESSAGE_MAX_BYTES, type SegmentKind } from './segment.schemas.js';
+
+export interface SegmentServiceDeps {
+  ingest: IngestService;
+  identity: IdentityStore;
+  /** The same sanitiser IngestService uses: traits are kept outside the log too. */
+  sanitise: (value: unknown) => unknown;
+}
+
+/** What a batch request sets for all its messages (Segment merges it into each). */
+export interface BatchDefaults {
+  context?: Record<string, unknown> | null;
+  integrations?: Record<string, unknown> | null;
+  sentAt?: string;
+}
+
+const isDict = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Message fields win over the batch's, key by key (one level deep, as Segment does). */
+function withDefaults(raw: unknown, defaults: BatchDefaults): unknown {
+  if (!isDict(raw)) return raw;
+  const merged: Record<string, unknown> = { ...raw };
+  for (const key of ['context', 'integrations'] as const) {
+    const outer = defaults[key];
+    if (isDict(outer)) merged[key] = { ...outer, ...(isDict(raw[key]) ? raw[key] : {}) };
+  }
+  if (defaults.sentAt !== undefined && raw.sentAt === undefined) merged.sentAt = defaults.sentAt;
+  return merged;
+}
+
+function rejected(index: number, error: AppError): ItemResult {
+  return { index, status: 'rejected', error: { code: error.code, status: error.status, detail: error.message, ...(error.errors ? { errors: error.errors } : {}) } };
+}
+
+export class SegmentService {
+  constructor(private readonly deps: SegmentServiceDeps) {}
+
+  /** One message from a single-message endpoint; a rejection is thrown as its AppError. */
+  async one(principal: Principal, kind: SegmentKind, raw: unknown): Promise<{ id: string; duplicate: boolean }> {
+    const [result] = await this.#run(principal, [raw], kind, {});
+    if (result?.status === 'rejected') {
+      throw new AppError(result.error.code as never, { detail: result.error.detail, errors: result.error.errors });
+    }
+    return { id: result!.id, duplicate: result!.status === 'duplicate' };
+  }
+
+  /** A batch: each message is checked on its own; valid ones are stored even when others fail. */
+  batch(principal: Principal, messages: unknown[], defaults: BatchDefaults): Promise<ItemResult[]> {
+    return this.#run(principal, messages, null, defaults);
+  }
+
+  async #run(principal: Principal, messages: unknown[], routeKind: SegmentKind | null, defaults: BatchDefaults): Promise<ItemResult[]> {
+    const prepared = await this.#prepare(principal, messages, routeKind, defaults);
+    const valid = prepared.flatMap((p, index) => (p instanceof AppError ? [] : [{ mapped: p, index }]));
+    const stored = await this.deps.ingest.ingest(principal, valid.map((v) => v.mapped.item));
+    const storedAt = new Map(valid.map((v, i) => [v.index, stored[i]!]));
+    // Facts of a duplicate were applied when its event was first stored; re-applying old traits could undo newer ones.
+    for (const [i, { mapped }] of valid.entries()) if (stored[i]!.status === 'accepted') await this.#apply(principal.tenant.id, mapped.effects);
+    return prepared.map((p, index) => (p instanceof AppError ? rejected(index, p) : { ...storedAt.get(index)!, index }));
+  }
+
+  /** Checks and maps each message in order, so an identify stitches the anonymous messages after it. */
+  async #prepare(principal: Principal, messages: unknown[], routeKind: SegmentKind | null, defaults: BatchDefaults): Promise<Array<MappedMessage | AppError>> {
+    const receivedAt = Date.now();
+    const stitched = new Map<string, string>();
+    const out: Array<MappedMessage | AppError> = [];
+    for (const raw of messages) {
+      try {
+        const size = Buffer.byteLength(JSON.stringify(raw) ?? '');
+        if (size > MESSAGE_MAX_BYTES) {
+          throw new AppError('MESSAGE_TOO_LARGE', { detail: `a message may be at most ${MESSAGE_MAX_BYTES} bytes (32 KB); this one has ${size}` });
+        }
+        const { kind, message } = parseMessage(withDefaults(raw, defaults), routeKind);
+        const userId = await this.#userOf(principal, message.userId, message.anonymousId, stitched);
+        const mapped = mapMessage(kind, message, { userId, trackMapping: principal.tenant.settings.trackMapping ?? {}, receivedAt });
+        for (const e of mapped.effects) if (e.kind === 'link' && e.link !== 'group') stitched.set(e.fromId, e.toId);
+        out.push(mapped);
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+        out.push(error);
+      }
+    }
+    return out;
+  }
+
+  /** userId, else the user the anonymous id was stitched to (earlier in this request or before). */
+  async #userOf(principal: Principal, userId: unknown, anonymousId: unknown, stitched: Map<string, string>): Promise<string | null> {
+    if (userId !== null && userId !== undefined && userId !== '') return String(userId);
+    if (principal.role === 'member') return principal.userId;
+    if (anonymousId === null || anonymousId === undefined || anonymousId === '') return null;
+    const anon = String(anonymousId);
+    return stitched.get(anon) ?? (await this.deps.identity.resolve(principal.tenant.id, anon)) ?? null;
+  }
+
+  async #apply(tenantId: string, effects: IdentityEffect[]): Promise<void> {
+    const now = Date.now();
+    for (const effect of effects) {
+      if (effect.kind === 'traits') {
+        await this.deps.identity.mergeTraits(tenantId, effect.userId, this.deps.sanitise(effect.traits) as Record<string, unknown>, now);
+        continue;
+      }
+      await this.deps.identity.link(tenantId, effect.link, effect.fromId, effect.toId, now);
+      if (effect.link !== 'group') await this.#carryTraits(tenantId, effect.fromId, effect.toId, now);
+    }
+  }
+
+  /** Traits kept under an anonymous id (or old id) move to the user it now resolves to; the user's own win. */
+  async #carryTraits(tenantId: string, fromId: string, toId: string, now: number): Promise<void> {
+    const [from, to] = await Promise.all([this.deps.identity.traits(tenantId, fromId), this.deps.identity.traits(tenantId, toId)]);
+    if (from && Object.keys(from).length > 0) await this.deps.identity.mergeTraits(tenantId, toId, { ...from, ...(to ?? {}) }, now);
+  }
+}
