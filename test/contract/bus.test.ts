@@ -1,31 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { createLocalBus } from '../../src/adapters/bus/local/local.bus.js';
-import { createNatsBus, type NatsBusConfig } from '../../src/adapters/bus/nats/nats.bus.js';
+import { createNatsBus } from '../../src/adapters/bus/nats/nats.bus.js';
 import { createSqliteStore } from '../../src/adapters/sql/sqlite.store.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { anyTypeMatches } from '../../src/platform/patterns.js';
 import type { DeliveryOutcome, MessageHandler, SubscriptionSpec } from '../../src/ports/bus.port.js';
 import type { BusMessage } from '../../src/ports/events.types.js';
-import { natsUrl, uniqueSuffix } from '../helpers/services.js';
+import { deleteStream, testNatsConfig } from '../helpers/nats.js';
+import { uniqueSuffix } from '../helpers/services.js';
 import { describeBusContract, type BusDriver } from './bus.contract.js';
-
-/** Settings for a NATS bus isolated to one test run (own stream and subject prefix), with short timings. */
-export function testNatsConfig(run: string): NatsBusConfig {
-  return { url: natsUrl(), stream: `T_${run}`, subjectPrefix: `t${run}`, publishTimeoutMs: 1_000, ackWaitMs: 3_000, reconnectWaitMs: 200, deliverPolicy: 'new' };
-}
-
-export async function deleteStream(stream: string): Promise<void> {
-  const nc = await connect({ servers: natsUrl() });
-  try {
-    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => false);
-  } finally {
-    await nc.close();
-  }
-}
 
 describeBusContract('nats', async () => {
   const config = testNatsConfig(uniqueSuffix());
@@ -38,7 +23,7 @@ describeBusContract('nats', async () => {
     wrap: (_spec, handler) => handler,
     async teardown() {
       await Promise.all(buses.map((b) => b.close()));
-      await deleteStream(config.stream!);
+      await deleteStream(config.stream);
     },
   };
 });

@@ -1,28 +1,94 @@
 /**
- * Stops and starts the local nats-server for outage tests. Only for the local development
- * server (`/usr/sbin/nats-server` on 127.0.0.1:4222 with JetStream data under /var/lib/nats-server).
- * Always pair `stopNatsServer()` with `startNatsServer()` in a `finally`.
+ * NATS test helpers: settings for an isolated bus per test run, stream clean-up, and a private
+ * nats-server process for outage tests. Outage tests stop and start their own server (same
+ * binary as the shared one on 4222), so suites running in parallel on the shared server are not
+ * disturbed.
  */
-import { execFile } from 'node:child_process';
-import { connect } from 'node:net';
-import { promisify } from 'node:util';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import type { NatsBusConfig } from '../../src/adapters/bus/nats/nats.bus.js';
+import { natsUrl } from './services.js';
 
-const run = promisify(execFile);
-const BINARY = '/usr/sbin/nats-server';
+/** The nats-server binary of the development machines. */
+export const NATS_SERVER_BINARY = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 
-/** Stops the local nats-server and waits until its port is closed. */
-export async function stopNatsServer(port = 4222): Promise<void> {
-  await run('start-stop-daemon', ['--stop', '--oknodo', '--retry', 'TERM/10/KILL/5', '--exec', BINARY]);
-  await waitForPort(port, false);
+/** True when outage tests can start their own nats-server here. */
+export const canSpawnNatsServer = existsSync(NATS_SERVER_BINARY);
+
+/** Settings for a NATS bus isolated to one test run (own stream and subject prefix), with short timings. */
+export function testNatsConfig(run: string, url = natsUrl()): NatsBusConfig & { stream: string } {
+  return {
+    url, stream: `T_${run}`, subjectPrefix: `t${run}`, publishTimeoutMs: 1_000, ackWaitMs: 3_000,
+    reconnectWaitMs: 200, deliverPolicy: 'new',
+  };
 }
 
-/** Starts the local nats-server (JetStream on, same store directory) and waits until it accepts connections. */
-export async function startNatsServer(port = 4222): Promise<void> {
-  await run('start-stop-daemon', [
-    '--start', '--oknodo', '--background', '--exec', BINARY, '--',
-    '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', '/var/lib/nats-server', '-l', '/var/log/nats-server.log',
-  ]);
-  await waitForPort(port, true);
+/** Deletes a test stream (and its consumers). */
+export async function deleteStream(stream: string, url = natsUrl()): Promise<void> {
+  const nc = await natsConnect({ servers: url });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => false);
+  } finally {
+    await nc.close();
+  }
+}
+
+export interface NatsServerProcess {
+  url: string;
+  /** Stops the server (SIGTERM) and waits until its port is closed. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and JetStream directory; waits until it accepts connections. */
+  start(): Promise<void>;
+  /** Stops it for good and removes its JetStream directory. */
+  dispose(): Promise<void>;
+}
+
+/** Starts a private nats-server with JetStream on a free port. */
+export async function spawnNatsServer(): Promise<NatsServerProcess> {
+  const port = await freePort();
+  const storeDir = mkdtempSync(join(tmpdir(), 'eventrag-nats-'));
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    if (child) return;
+    child = spawn(NATS_SERVER_BINARY, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
+    await waitForPort(port, true);
+  };
+  const stop = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGTERM');
+    await exited;
+    await waitForPort(port, false);
+  };
+  await start();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    start,
+    stop,
+    async dispose() {
+      await stop();
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 async function waitForPort(port: number, open: boolean, timeoutMs = 15_000): Promise<void> {
