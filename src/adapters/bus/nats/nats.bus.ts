@@ -16,6 +16,7 @@ import {
 } from '@nats-io/jetstream';
 import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AppError, errorMessage } from '../../../platform/errors.js';
+import type { Logger } from '../../../platform/logger.js';
 import type { Bus, BusSubscription, MessageHandler, SubscriptionSpec } from '../../../ports/bus.port.js';
 import type { BusMessage } from '../../../ports/events.types.js';
 import { durableName, subjectScheme, type SubjectScheme } from './nats.subjects.js';
@@ -44,14 +45,16 @@ export interface NatsBusConfig {
   reconnectWaitMs?: number;
   /** Connection name shown by the server's monitoring. */
   name?: string;
+  /** Where subscription failures are reported (default: nowhere). */
+  logger?: Pick<Logger, 'error'>;
 }
 
-type Settings = Readonly<Required<NatsBusConfig>>;
+type Settings = Readonly<Required<Omit<NatsBusConfig, 'logger'>>> & Pick<NatsBusConfig, 'logger'>;
 
 const DEFAULTS = {
   stream: 'EVENTRAG', subjectPrefix: '', publishTimeoutMs: 2_000, ackWaitMs: 30_000, maxAgeMs: 7 * 86_400_000,
   duplicateWindowMs: 120_000, deliverPolicy: 'all', crashRetryMs: 1_000, reconnectWaitMs: 1_000, name: 'eventrag',
-} as const satisfies Omit<Required<NatsBusConfig>, 'url'>;
+} as const satisfies Omit<Required<NatsBusConfig>, 'url' | 'logger'>;
 
 /** Header carrying a message's ordering key (also in the JSON payload), for tools watching the stream. */
 export const ORDERING_KEY_HEADER = 'Eventrag-Ordering-Key';
@@ -187,7 +190,9 @@ async function startSubscription(
     { name: durableName(spec.consumer, '_replay'), filter: { filter_subject: subjects.replayFilter(spec.consumer) }, source: 'replay' as const },
   ];
   const subscription = new NatsSubscription(spec, handler, {
-    heartbeatMs: Math.max(100, Math.floor(settings.ackWaitMs / 3)), crashRetryMs: settings.crashRetryMs,
+    heartbeatMs: Math.max(100, Math.floor(settings.ackWaitMs / 3)),
+    crashRetryMs: settings.crashRetryMs,
+    onError: (error) => settings.logger?.error({ err: error, consumer: spec.consumer }, 'NATS subscription stopped pulling'),
   });
   for (const { name, filter, source } of consumers) {
     await ensureConsumer(connection.jsm, settings, name, { ...filter, max_deliver: spec.maxAttempts });

@@ -14,6 +14,8 @@ export interface SubscriptionSettings {
   heartbeatMs: number;
   /** Redelivery delay when a handler throws instead of returning an outcome. */
   crashRetryMs: number;
+  /** Told when pulling from a consumer fails for good (the subscription stops taking messages). */
+  onError: (error: unknown) => void;
 }
 
 /** Where a pulled message came from: the live consumer checks types, the replay one the target. */
@@ -36,7 +38,7 @@ export class NatsSubscription implements BusSubscription {
   /** Starts pulling from one consumer's message stream. */
   attach(messages: ConsumerMessages, source: MessageSource): void {
     this.#streams.push(messages);
-    this.#loops.push(this.#pull(messages, source));
+    this.#loops.push(this.#pull(messages, source).catch((error: unknown) => this.settings.onError(error)));
   }
 
   async stop(graceMs: number): Promise<void> {
