@@ -32,7 +32,7 @@ async function allEvents(): Promise<StoredEvent[]> {
   const out: StoredEvent[] = [];
   let cursor: string | null = null;
   do {
-    const page = (await t.call('GET', `/v1/events?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).json();
+    const page: { items: StoredEvent[]; nextCursor: string | null } = (await t.call('GET', `/v1/events?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).json();
     out.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);

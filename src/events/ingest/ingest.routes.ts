@@ -35,6 +35,13 @@ export function summarise(results: ItemResult[]) {
 }
 
 export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOptions): Promise<void> {
+  // A binary-mode CloudEvent may have no data: its body is empty even with a JSON content type.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' && isBinaryCloudEvent(request.headers)) done(null, undefined);
+    else jsonParser(request, body as string, done);
+  });
   for (const type of [CE_JSON, CE_BATCH]) {
     app.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => {
       try { done(null, JSON.parse(body as string)); } catch (error) { (error as { statusCode?: number }).statusCode = 400; done(error as Error); }

@@ -78,11 +78,21 @@ export function cloudEventToItem(body: unknown, principal: Principal): IngestIte
   };
 }
 
+/**
+ * Percent-decodes a `ce-*` header value (HTTP binding 3.1.3.2). Senders that do not encode (the
+ * JS SDK sends `50% off` as is) keep their text: only well-formed UTF-8 `%XX` runs are decoded.
+ */
+function decodeHeaderValue(value: string): string {
+  return value.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try { return decodeURIComponent(run); } catch { return run; }
+  });
+}
+
 /** Binary content mode: attributes in `ce-*` headers, the body is the data. */
 export function binaryCloudEventToItem(headers: Record<string, string | string[] | undefined>, body: unknown, principal: Principal): IngestItem {
   const attributes: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith('ce-') && typeof value === 'string') attributes[name.slice(3)] = decodeURIComponent(value);
+    if (name.startsWith('ce-') && typeof value === 'string') attributes[name.slice(3)] = decodeHeaderValue(value);
   }
   if (headers['content-type']) attributes.datacontenttype = headers['content-type'];
   attributes.data = body;
