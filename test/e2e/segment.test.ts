@@ -244,7 +244,9 @@ describe('limits and bad messages', () => {
 
 describe('credentials', () => {
   it('takes HTTP Basic, Bearer, a writeKey in the body, and JSON sent as text/plain', async () => {
-    expect((await post('track', { userId: 'u', event: 'Basic' })).statusCode).toBe(200);
+    const viaBasic = await post('track', { userId: 'u', event: 'Basic' });
+    expect(viaBasic.statusCode).toBe(200);
+    expect(viaBasic.headers['x-ratelimit-limit'], 'still rate limited per principal').toBe(String(t.config.RATE_LIMIT_PER_MINUTE));
     expect((await t.call('POST', '/v1/track', { userId: 'u', event: 'Bearer' }, t.ingestKey)).statusCode).toBe(200);
     expect((await t.call('POST', '/v1/track', { userId: 'u', event: 'Body', writeKey: t.ingestKey }, null)).statusCode).toBe(200);
     const text = await t.call('POST', '/v1/track', JSON.stringify({ userId: 'u', event: 'Beacon', writeKey: t.ingestKey }), null, { 'content-type': 'text/plain' });
