@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Index, MetricKind, ScalarKind, exactSearch } from 'usearch';
+import { BatchMatches, Index, MetricKind, ScalarKind, exactSearch } from 'usearch';
 import { createHashEmbedder } from '../../src/adapters/embedder/hash/hash.embedder.js';
 import { DEFAULT_HNSW_OPTIONS, createEmbeddedSearchIndex } from '../../src/adapters/search/embedded/embedded.search-index.js';
 import type { IndexChunk } from '../../src/ports/search-index.port.js';
@@ -60,7 +60,7 @@ const data = clustered(COUNT, 2, centroids);
 const queries = clustered(QUERIES, 3, centroids);
 const row = (matrix: Float32Array, i: number) => matrix.subarray(i * DIM, (i + 1) * DIM);
 
-const truthMatches = exactSearch(data, queries, DIM, 10, MetricKind.Cos, 0);
+const truthMatches = exactSearch(data, queries, DIM, 10, MetricKind.Cos, 0) as BatchMatches;
 const truth = Array.from({ length: QUERIES }, (_, q) => new Set(Array.from(truthMatches.get(q).keys, Number)));
 const recall = (found: number[][]) => found.reduce((sum, keys, q) => sum + keys.filter((key) => truth[q]!.has(key)).length, 0) / (QUERIES * 10);
 
