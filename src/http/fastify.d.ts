@@ -16,5 +16,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller; set on every non-public route. */
     principal: Principal;
+    /** Extra data a handler adds to its tracked event (result ids, mode…). */
+    trackData: Record<string, unknown> | null;
   }
 }

@@ -59,6 +59,7 @@ export class Tracker {
 }
 
 export const trackingPlugin = fp(async (app: FastifyInstance, options: { tracker: Tracker }) => {
+  app.decorateRequest('trackData', null);
   app.addHook('onResponse', async (request, reply) => {
     const track = request.routeOptions.config.track;
     if (!track || !request.principal) return;
@@ -74,6 +75,7 @@ export const trackingPlugin = fp(async (app: FastifyInstance, options: { tracker
         status: reply.statusCode,
         latencyMs: Math.round(reply.elapsedTime * 100) / 100,
         ...(track.data?.(request, reply) ?? {}),
+        ...(request.trackData ?? {}),
       },
     });
   });

@@ -7,6 +7,11 @@ export interface BuiltInType {
   category: string;
   description: string;
   schema: Record<string, unknown>;
+  /**
+   * Data fields that identify the entity the event is about; ingest sets the CloudEvents
+   * `subject` to `<entity>/<values…>` when the sender did not, and consumers order by it.
+   */
+  subject?: { entity: string; fields: string[] };
 }
 
 type Props = Record<string, Record<string, unknown>>;
@@ -16,8 +21,9 @@ const num = { type: 'number' };
 const int = { type: 'integer', minimum: 0 };
 const obj = (required: string[], properties: Props) => ({ type: 'object', required, properties, additionalProperties: true });
 
-const def = (type: string, category: string, description: string, schema: Record<string, unknown>): BuiltInType =>
-  ({ type, category, description, schema });
+const def = (type: string, category: string, description: string, schema: Record<string, unknown>, subject?: BuiltInType['subject']): BuiltInType =>
+  ({ type, category, description, schema, ...(subject ? { subject } : {}) });
+const about = (entity: string, ...fields: string[]) => ({ entity, fields });
 
 export const BUILT_IN_TYPES: readonly BuiltInType[] = [
   // usage / learning
@@ -29,36 +35,36 @@ export const BUILT_IN_TYPES: readonly BuiltInType[] = [
   def('screen.viewed', 'usage', 'An app screen was viewed (Segment `screen` maps here)', obj([], { name: optStr })),
   def('api.called', 'usage', 'An API call recorded by automatic tracking', obj(['route', 'status'], { route: str, method: optStr, status: int, latencyMs: num })),
   // inventory
-  def('article.created', 'inventory', 'An article was added to the inventory', obj(['articleId', 'name'], { articleId: str, name: str, description: optStr, category: optStr, price: num, stock: int })),
-  def('article.updated', 'inventory', 'An article changed', obj(['articleId'], { articleId: str, name: optStr, description: optStr, category: optStr, price: num })),
-  def('article.deleted', 'inventory', 'An article was removed', obj(['articleId'], { articleId: str })),
-  def('stock.updated', 'inventory', 'Stock level of an article changed', obj(['articleId', 'quantity'], { articleId: str, quantity: { type: 'integer' }, warehouse: optStr })),
-  def('stock.low_detected', 'inventory', 'Stock fell below its threshold', obj(['articleId', 'quantity'], { articleId: str, quantity: { type: 'integer' }, threshold: { type: 'integer' } })),
+  def('article.created', 'inventory', 'An article was added to the inventory', obj(['articleId', 'name'], { articleId: str, name: str, description: optStr, category: optStr, price: num, stock: int }), about('article', 'articleId')),
+  def('article.updated', 'inventory', 'An article changed', obj(['articleId'], { articleId: str, name: optStr, description: optStr, category: optStr, price: num }), about('article', 'articleId')),
+  def('article.deleted', 'inventory', 'An article was removed', obj(['articleId'], { articleId: str }), about('article', 'articleId')),
+  def('stock.updated', 'inventory', 'Stock level of an article changed', obj(['articleId', 'quantity'], { articleId: str, quantity: { type: 'integer' }, warehouse: optStr }), about('article', 'articleId')),
+  def('stock.low_detected', 'inventory', 'Stock fell below its threshold', obj(['articleId', 'quantity'], { articleId: str, quantity: { type: 'integer' }, threshold: { type: 'integer' } }), about('article', 'articleId')),
   // sales
-  def('order.placed', 'sales', 'A customer placed an order', obj(['orderId'], { orderId: str, customerId: optStr, total: num, currency: optStr, items: { type: 'array' } })),
-  def('order.cancelled', 'sales', 'An order was cancelled', obj(['orderId'], { orderId: str, reason: optStr })),
+  def('order.placed', 'sales', 'A customer placed an order', obj(['orderId'], { orderId: str, customerId: optStr, total: num, currency: optStr, items: { type: 'array' } }), about('order', 'orderId')),
+  def('order.cancelled', 'sales', 'An order was cancelled', obj(['orderId'], { orderId: str, reason: optStr }), about('order', 'orderId')),
   // CRM
-  def('customer.created', 'crm', 'A customer record was created', obj(['customerId', 'name'], { customerId: str, name: str, email: optStr, company: optStr, notes: optStr })),
-  def('lead.created', 'crm', 'A lead was created', obj(['leadId'], { leadId: str, name: optStr, source: optStr, status: optStr })),
-  def('lead.converted', 'crm', 'A lead became a customer', obj(['leadId'], { leadId: str, customerId: optStr, value: num })),
-  def('lead.status_changed', 'crm', 'A lead moved to another status', obj(['leadId', 'status'], { leadId: str, status: str, previousStatus: optStr })),
+  def('customer.created', 'crm', 'A customer record was created', obj(['customerId', 'name'], { customerId: str, name: str, email: optStr, company: optStr, notes: optStr }), about('customer', 'customerId')),
+  def('lead.created', 'crm', 'A lead was created', obj(['leadId'], { leadId: str, name: optStr, source: optStr, status: optStr }), about('lead', 'leadId')),
+  def('lead.converted', 'crm', 'A lead became a customer', obj(['leadId'], { leadId: str, customerId: optStr, value: num }), about('lead', 'leadId')),
+  def('lead.status_changed', 'crm', 'A lead moved to another status', obj(['leadId', 'status'], { leadId: str, status: str, previousStatus: optStr }), about('lead', 'leadId')),
   // finance
-  def('journal_entry.posted', 'finance', 'A journal entry was posted', obj(['entryId', 'amount'], { entryId: str, amount: num, currency: optStr, account: optStr, description: optStr })),
-  def('account_balance.changed', 'finance', 'An account balance changed', obj(['accountId', 'balance'], { accountId: str, balance: num, previousBalance: num, currency: optStr })),
+  def('journal_entry.posted', 'finance', 'A journal entry was posted', obj(['entryId', 'amount'], { entryId: str, amount: num, currency: optStr, account: optStr, description: optStr }), about('journal_entry', 'entryId')),
+  def('account_balance.changed', 'finance', 'An account balance changed', obj(['accountId', 'balance'], { accountId: str, balance: num, previousBalance: num, currency: optStr }), about('account', 'accountId')),
   // messaging
   def('message.sent', 'messaging', 'A message was sent (chat, email, notification)', obj(['channel'], { channel: str, messageId: optStr, chatId: optStr, to: optStr, text: optStr })),
-  def('sequence.step_executed', 'messaging', 'A step of an outreach sequence ran', obj(['sequenceId', 'step'], { sequenceId: str, step: { type: 'integer' }, contactId: optStr })),
+  def('sequence.step_executed', 'messaging', 'A step of an outreach sequence ran', obj(['sequenceId', 'step'], { sequenceId: str, step: { type: 'integer' }, contactId: optStr }), about('sequence', 'sequenceId')),
   def('autopilot.action_executed', 'messaging', 'An autopilot executed an action', obj(['action'], { action: str, target: optStr, result: optStr })),
   // workflows
-  def('workflow.started', 'workflow', 'A workflow run started', obj(['workflowId', 'runId'], { workflowId: str, runId: str })),
-  def('workflow.approval_requested', 'workflow', 'A workflow run waits for a human decision', obj(['runId'], { runId: str, step: optStr, prompt: optStr })),
-  def('workflow.approved', 'workflow', 'A human approved a waiting run', obj(['runId'], { runId: str, comment: optStr })),
-  def('workflow.rejected', 'workflow', 'A human rejected a waiting run', obj(['runId'], { runId: str, comment: optStr })),
-  def('workflow.completed', 'workflow', 'A workflow run finished', obj(['runId'], { runId: str, status: optStr })),
-  def('workflow.failed', 'workflow', 'A workflow run failed', obj(['runId'], { runId: str, error: optStr })),
+  def('workflow.started', 'workflow', 'A workflow run started', obj(['workflowId', 'runId'], { workflowId: str, runId: str }), about('workflow_run', 'runId')),
+  def('workflow.approval_requested', 'workflow', 'A workflow run waits for a human decision', obj(['runId'], { runId: str, step: optStr, prompt: optStr }), about('workflow_run', 'runId')),
+  def('workflow.approved', 'workflow', 'A human approved a waiting run', obj(['runId'], { runId: str, comment: optStr }), about('workflow_run', 'runId')),
+  def('workflow.rejected', 'workflow', 'A human rejected a waiting run', obj(['runId'], { runId: str, comment: optStr }), about('workflow_run', 'runId')),
+  def('workflow.completed', 'workflow', 'A workflow run finished', obj(['runId'], { runId: str, status: optStr }), about('workflow_run', 'runId')),
+  def('workflow.failed', 'workflow', 'A workflow run failed', obj(['runId'], { runId: str, error: optStr }), about('workflow_run', 'runId')),
   // documents through the API (the indexer consumes these)
-  def('document.upserted', 'documents', 'A document was written to a collection through the API', obj(['collection', 'documentId'], { collection: str, documentId: str, fields: { type: 'object' } })),
-  def('document.deleted', 'documents', 'A document was deleted from a collection through the API', obj(['collection', 'documentId'], { collection: str, documentId: str })),
+  def('document.upserted', 'documents', 'A document was written to a collection through the API', obj(['collection', 'documentId'], { collection: str, documentId: str, fields: { type: 'object' } }), about('document', 'collection', 'documentId')),
+  def('document.deleted', 'documents', 'A document was deleted from a collection through the API', obj(['collection', 'documentId'], { collection: str, documentId: str }), about('document', 'collection', 'documentId')),
   // identity (Segment identify / group / alias)
   def('user.identified', 'identity', 'A user was identified, with traits (Segment `identify`)', obj([], { traits: { type: 'object' }, anonymousId: optStr })),
   def('user.grouped', 'identity', 'A user joined a group or account (Segment `group`)', obj(['groupId'], { groupId: str, traits: { type: 'object' } })),

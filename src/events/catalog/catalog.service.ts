@@ -7,7 +7,7 @@ import addFormatsModule from 'ajv-formats';
 import { LRUCache } from 'lru-cache';
 import { AppError, type FieldError } from '../../platform/errors.js';
 import type { CatalogEntry, Store, Tenant } from '../../ports/store.port.js';
-import { BUILT_IN_BY_TYPE, BUILT_IN_TYPES, EVENT_TYPE_REGEX } from './builtin-types.js';
+import { BUILT_IN_BY_TYPE, BUILT_IN_TYPES, EVENT_TYPE_REGEX, type BuiltInType } from './builtin-types.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -16,6 +16,19 @@ export interface ResolvedType {
   category: string;
   origin: 'built-in' | 'registered' | 'custom';
   validate: ((data: unknown) => FieldError[]) | null;
+  /** Derives the CloudEvents subject from data (built-in entity types), or null. */
+  subjectOf: (data: unknown) => string | null;
+}
+
+const noSubject = () => null;
+
+function subjectReader(subject: BuiltInType['subject']): (data: unknown) => string | null {
+  if (!subject) return noSubject;
+  return (data) => {
+    const values = subject.fields.map((f) => (data as Record<string, unknown> | null)?.[f]);
+    if (values.some((v) => typeof v !== 'string' && typeof v !== 'number')) return null;
+    return `${subject.entity}/${values.join('/')}`;
+  };
 }
 
 export interface CatalogListing {
@@ -36,10 +49,14 @@ function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
 export class CatalogService {
   readonly #ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
   readonly #builtIn = new Map<string, ValidateFunction>();
+  readonly #subjects = new Map<string, (data: unknown) => string | null>();
   readonly #registered = new LRUCache<string, { entry: CatalogEntry | null; validate: ValidateFunction | null }>({ max: 5000, ttl: 5_000 });
 
   constructor(private readonly store: Store) {
-    for (const t of BUILT_IN_TYPES) this.#builtIn.set(t.type, this.#ajv.compile(t.schema));
+    for (const t of BUILT_IN_TYPES) {
+      this.#builtIn.set(t.type, this.#ajv.compile(t.schema));
+      this.#subjects.set(t.type, subjectReader(t.subject));
+    }
   }
 
   /** Finds how to treat an event type for a tenant; throws when the name is invalid or strict mode rejects it. */
@@ -48,26 +65,26 @@ export class CatalogService {
       throw new AppError('EVENT_TYPE_INVALID', { detail: `"${type}" is not a valid event type (lowercase words separated by dots)`, errors: [{ pointer: '/type', detail: 'invalid event type name' }] });
     }
     const builtIn = BUILT_IN_BY_TYPE.get(type);
-    if (builtIn) return { type, category: builtIn.category, origin: 'built-in', validate: this.#wrap(this.#builtIn.get(type)!) };
+    if (builtIn) return { type, category: builtIn.category, origin: 'built-in', validate: this.#wrap(this.#builtIn.get(type)!), subjectOf: this.#subjects.get(type)! };
     const registered = await this.#lookup(tenant.id, type);
-    if (registered.entry) return { type, category: registered.entry.category, origin: 'registered', validate: this.#wrap(registered.validate!) };
+    if (registered.entry) return { type, category: registered.entry.category, origin: 'registered', validate: this.#wrap(registered.validate!), subjectOf: noSubject };
     if (tenant.settings.strictTypes) {
       throw new AppError('EVENT_TYPE_UNKNOWN', { detail: `"${type}" is not in the catalog and tenant ${tenant.slug} accepts only known types`, errors: [{ pointer: '/type', detail: 'unknown event type' }] });
     }
-    return { type, category: 'custom', origin: 'custom', validate: null };
+    return { type, category: 'custom', origin: 'custom', validate: null, subjectOf: noSubject };
   }
 
   async list(tenantId: string): Promise<CatalogListing[]> {
     const registered = await this.store.catalog.list(tenantId);
     return [
-      ...BUILT_IN_TYPES.map((t) => ({ ...t, origin: 'built-in' as const })),
+      ...BUILT_IN_TYPES.map(({ subject: _subject, ...t }) => ({ ...t, origin: 'built-in' as const })),
       ...registered.map((e) => ({ type: e.type, category: e.category, description: e.description, schema: e.schema, origin: 'registered' as const })),
     ];
   }
 
   async get(tenantId: string, type: string): Promise<CatalogListing | undefined> {
     const builtIn = BUILT_IN_BY_TYPE.get(type);
-    if (builtIn) return { ...builtIn, origin: 'built-in' };
+    if (builtIn) return { type: builtIn.type, category: builtIn.category, description: builtIn.description, schema: builtIn.schema, origin: 'built-in' };
     const entry = await this.store.catalog.get(tenantId, type);
     return entry && { type: entry.type, category: entry.category, description: entry.description, schema: entry.schema, origin: 'registered' };
   }

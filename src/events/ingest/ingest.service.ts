@@ -94,7 +94,7 @@ export class IngestService {
       tenantId: principal.tenant.id,
       type: item.type,
       source: item.source || `/tenants/${principal.tenant.slug}`,
-      subject: item.subject ?? null,
+      subject: item.subject ?? resolved.subjectOf(data),
       userId,
       sessionId: item.sessionId ?? null,
       category: resolved.origin === 'custom' ? (item.category || 'custom') : resolved.category,

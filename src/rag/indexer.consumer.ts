@@ -1,0 +1,78 @@
+/**
+ * The `indexer` consumer: turns domain events and API document writes into collection documents.
+ * Rules come from each collection's `sources`; template collections (articles, customers) are
+ * created from their template the first time one of their events arrives.
+ */
+import type { ConsumerDefinition } from '../events/consumers/consumer.registry.js';
+import type { Logger } from '../platform/logger.js';
+import type { EventRecord } from '../ports/events.types.js';
+import type { Collection } from './collections/collections.repo.js';
+import { INDEXER, type CollectionsService } from './collections/collections.service.js';
+import type { SourceRule } from './collections/collection.schemas.js';
+import { TEMPLATES } from './collections/templates.js';
+import { readPath } from './documents/document-text.js';
+import type { DocumentIndexer } from './documents/document-indexer.js';
+
+interface DocumentEventData { collection: string; documentId: string; fields?: Record<string, unknown> }
+
+export interface IndexerDeps {
+  collections: CollectionsService;
+  indexer: DocumentIndexer;
+  logger: Logger;
+}
+
+/** Collections (existing or to be created from a template) that an event type feeds, with the rule. */
+async function targetsOf(deps: IndexerDeps, event: EventRecord): Promise<Array<{ collection: Collection; rule: SourceRule }>> {
+  const existing = await deps.collections.list(event.tenantId);
+  const targets = existing.flatMap((collection) => collection.settings.sources.filter((s) => s.type === event.type).map((rule) => ({ collection, rule })));
+  for (const template of TEMPLATES) {
+    if (!template.autoCreate || existing.some((c) => c.name === template.name)) continue;
+    const rule = template.settings.sources.find((s) => s.type === event.type);
+    if (rule) targets.push({ collection: await deps.collections.ensureFromTemplate(event.tenantId, template.name), rule });
+  }
+  return targets;
+}
+
+function documentIdOf(event: EventRecord, rule: SourceRule): string | null {
+  if (rule.idField === '$eventId') return event.id;
+  const value = readPath((event.data ?? {}) as Record<string, unknown>, rule.idField);
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+}
+
+async function applyDocumentEvent(deps: IndexerDeps, event: EventRecord): Promise<void> {
+  const data = event.data as DocumentEventData;
+  const collection = (await deps.collections.list(event.tenantId)).find((c) => c.name === data.collection);
+  if (!collection) {
+    deps.logger.info({ collection: data.collection }, 'document event for a collection that no longer exists');
+    return;
+  }
+  const fields = event.type === 'document.deleted' ? null : (data.fields ?? {});
+  await deps.indexer.apply({ collection, documentId: data.documentId, fields, eventId: event.id });
+}
+
+export function indexerConsumer(deps: IndexerDeps, initialTypes: string[]): ConsumerDefinition & { refreshTypes(): Promise<void> } {
+  let types = initialTypes;
+  return {
+    name: INDEXER,
+    description: 'Keeps search collections in step with domain events and document writes',
+    get types() { return types; },
+    delivery: 'durable',
+    concurrency: 4,
+    // One entity's events (article/a1, document/articles/a1) are applied in log order.
+    orderBy: 'subject',
+    async refreshTypes() { types = await deps.collections.sourceTypes(); },
+    async handle(event, context) {
+      if (event.type === 'document.upserted' || event.type === 'document.deleted') return applyDocumentEvent(deps, event);
+      for (const { collection, rule } of await targetsOf(deps, event)) {
+        const documentId = documentIdOf(event, rule);
+        if (documentId === null) {
+          context.logger.warn({ collection: collection.name, idField: rule.idField }, 'event has no document id; skipped');
+          continue;
+        }
+        const data = (event.data ?? {}) as Record<string, unknown>;
+        const fields = rule.includeEnvelope ? { ...data, userId: event.userId, type: event.type, time: new Date(event.time).toISOString() } : data;
+        await deps.indexer.apply({ collection, documentId, fields: rule.op === 'delete' ? null : fields, eventId: event.id });
+      }
+    },
+  };
+}

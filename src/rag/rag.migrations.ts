@@ -1,0 +1,48 @@
+/** Tables of the retrieval feature: collection definitions and documents (the source of truth for indexes). */
+import type { Kysely, Migration } from 'kysely';
+import type { SqlDialect } from '../adapters/sql/migrations.js';
+
+export interface CollectionsTable {
+  tenant_id: string; name: string; template: string | null; settings: string;
+  embedder_model: string; dimension: number; created_at: number; updated_at: number;
+}
+export interface DocumentsTable {
+  tenant_id: string; collection: string; id: string; fields: string | null; content_hash: string | null;
+  /** Id of the last event applied to this document; later events win (log order). */
+  source_event_id: string; deleted: number; updated_at: number;
+}
+export interface RagDatabase {
+  collections: CollectionsTable;
+  documents: DocumentsTable;
+}
+
+export function ragMigrations(_dialect: SqlDialect): Record<string, Migration> {
+  return {
+    '002_rag_collections': {
+      async up(db: Kysely<any>) {
+        await db.schema.createTable('collections')
+          .addColumn('tenant_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('template', 'text')
+          .addColumn('settings', 'text', (c) => c.notNull())
+          .addColumn('embedder_model', 'text', (c) => c.notNull())
+          .addColumn('dimension', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('collections_pk', ['tenant_id', 'name'])
+          .execute();
+        await db.schema.createTable('documents')
+          .addColumn('tenant_id', 'text', (c) => c.notNull())
+          .addColumn('collection', 'text', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('fields', 'text')
+          .addColumn('content_hash', 'text')
+          .addColumn('source_event_id', 'text', (c) => c.notNull())
+          .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('documents_pk', ['tenant_id', 'collection', 'id'])
+          .execute();
+      },
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Search across a tenant's collections: embed the query once per embedding space, search each
+ * collection's partition, merge by score. Results are cached per query until a collection changes.
+ */
+import { createHash } from 'node:crypto';
+import { AppError } from '../../platform/errors.js';
+import type { Cache } from '../../ports/cache.port.js';
+import type { Embedder } from '../../ports/embedder.port.js';
+import type { Metadata, SearchIndex, SearchMode } from '../../ports/search-index.port.js';
+import type { Filter } from '../filter.schema.js';
+import type { Collection } from '../collections/collections.repo.js';
+import type { CollectionsService } from '../collections/collections.service.js';
+import { searchNamespace } from '../documents/document-indexer.js';
+import { highlight } from './highlight.js';
+
+export interface SearchRequest {
+  tenantId: string;
+  query: string;
+  collections: string[];
+  filter?: Filter;
+  limit: number;
+  mode: SearchMode;
+}
+
+export interface SearchResultItem {
+  chunkId: string;
+  documentId: string;
+  collection: string;
+  score: number;
+  text: string;
+  highlight: string;
+  metadata: Metadata;
+  sourceEventId: string;
+}
+
+export interface SearchResult {
+  items: SearchResultItem[];
+  mode: SearchMode;
+  cached: boolean;
+}
+
+const CACHE_TTL_MS = 60_000;
+
+/** Every field a filter names (for a clear error when a field is not filterable). */
+export function filterFields(filter: Filter): string[] {
+  if ('and' in filter) return filter.and.flatMap(filterFields);
+  if ('or' in filter) return filter.or.flatMap(filterFields);
+  if ('not' in filter) return filterFields(filter.not);
+  if ('exists' in filter) return [filter.exists];
+  return Object.keys(Object.values(filter)[0] as object);
+}
+
+export class SearchService {
+  constructor(private readonly deps: { collections: CollectionsService; index: SearchIndex; embedder: Embedder; cache: Cache }) {}
+
+  async search(request: SearchRequest): Promise<SearchResult> {
+    const collections = await Promise.all([...new Set(request.collections)].map((name) => this.deps.collections.get(request.tenantId, name)));
+    this.#checkFilter(collections, request.filter);
+    const key = await this.#cacheKey(request, collections);
+    const cached = await this.deps.cache.get<SearchResultItem[]>(key);
+    if (cached) return { items: cached, mode: request.mode, cached: true };
+    const vector = request.mode === 'lexical' ? undefined : (await this.deps.embedder.embed({ texts: [request.query], purpose: 'query' }))[0];
+    const perCollection = await Promise.all(collections.map(async (collection) => {
+      const hits = await this.deps.index.search({
+        tenantId: request.tenantId, collection: collection.name, query: request.query, vector, mode: request.mode,
+        filter: request.filter, limit: request.limit,
+      });
+      return hits.map((hit) => ({ ...hit, collection: collection.name, highlight: highlight(hit.text, request.query, collection.settings.language) }));
+    }));
+    const items = perCollection.flat().sort((a, b) => b.score - a.score).slice(0, request.limit);
+    await this.deps.cache.set(key, items, CACHE_TTL_MS);
+    return { items, mode: request.mode, cached: false };
+  }
+
+  #checkFilter(collections: Collection[], filter: Filter | undefined): void {
+    if (!filter) return;
+    for (const field of filterFields(filter)) {
+      const missing = collections.filter((c) => !(field in c.settings.metadata));
+      if (missing.length > 0) {
+        throw new AppError('VALIDATION_FAILED', {
+          detail: `filter field "${field}" is not filterable metadata of ${missing.map((c) => c.name).join(', ')}`,
+          errors: [{ pointer: '/filter', detail: `unknown field ${field}` }],
+        });
+      }
+    }
+    for (const c of collections) {
+      if (this.deps.collections.isStale(c)) {
+        throw new AppError('CONFLICT', { detail: `collection ${c.name} was indexed with ${c.embedderModel}; it is being rebuilt for ${this.deps.embedder.model}` });
+      }
+    }
+  }
+
+  /** The key embeds each collection's generation, so any write to a collection makes old entries unreachable. */
+  async #cacheKey(request: SearchRequest, collections: Collection[]): Promise<string> {
+    const generations = await Promise.all(collections.map((c) => this.deps.cache.generation(searchNamespace(request.tenantId, c.name))));
+    const digest = createHash('sha256')
+      .update(JSON.stringify([request.query, collections.map((c) => c.name), generations, request.filter ?? null, request.limit, request.mode]))
+      .digest('base64url');
+    return `search:${request.tenantId}:${digest}`;
+  }
+}
