@@ -66,8 +66,8 @@ export function slugifyEventName(name: string): string {
 
 /** The event type of a `track` call: the tenant's mapping wins, then the defaults, then the slug. */
 export function trackType(name: string, properties: Record<string, unknown>, mapping: Readonly<Record<string, string>>): string {
-  const mapped = mapping[name];
-  if (mapped) return mapped;
+  const mapped = Object.hasOwn(mapping, name) ? mapping[name] : undefined; // "constructor" is an event name too
+  if (typeof mapped === 'string' && mapped !== '') return mapped;
   const fallback = Object.hasOwn(DEFAULT_TRACK_TYPES, name) ? DEFAULT_TRACK_TYPES[name] : undefined;
   if (fallback && fallback.fits(properties)) return fallback.type;
   return slugifyEventName(name);
