@@ -150,7 +150,8 @@ function payloadOf(kind: SegmentKind, message: SegmentMessage, trackMapping: Map
   switch (kind) {
     case 'track': {
       const type = trackType(message.event!, properties, trackMapping);
-      return { type, payload: { ...(TYPE_ADAPTERS[type]?.(properties) ?? properties), event: message.event } };
+      const adapt = Object.hasOwn(TYPE_ADAPTERS, type) ? TYPE_ADAPTERS[type] : undefined;
+      return { type, payload: { ...(adapt ? adapt(properties) : properties), event: message.event } };
     }
     case 'page':
     case 'screen': {
