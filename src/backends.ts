@@ -1,41 +1,77 @@
 /** Chooses the adapter behind each port from configuration alone. */
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createLocalBroadcast } from './adapters/bus/local/local.broadcast.js';
-import { createLocalBus } from './adapters/bus/local/local.bus.js';
+import { createLocalBus, type LocalBus } from './adapters/bus/local/local.bus.js';
+import { createNatsBroadcast } from './adapters/bus/nats/nats.broadcast.js';
+import { createNatsBus } from './adapters/bus/nats/nats.bus.js';
+import { createMemoryCache } from './adapters/cache/memory/memory.cache.js';
+import { createRedisBroadcast } from './adapters/cache/redis/redis.broadcast.js';
+import { createRedisCache } from './adapters/cache/redis/redis.cache.js';
 import { createPostgresStore } from './adapters/sql/postgres.store.js';
 import { createSqliteStore } from './adapters/sql/sqlite.store.js';
 import type { SqlStore } from './adapters/sql/sql-store.js';
 import type { Logger } from './platform/logger.js';
 import type { Broadcast, Bus } from './ports/bus.port.js';
+import type { Cache } from './ports/cache.port.js';
 
 export interface Backends {
   store: SqlStore;
   bus: Bus;
   broadcast: Broadcast;
-  /** The ioredis client when REDIS_URL is set (rate limits, cache). */
-  redis: unknown;
+  cache: Cache;
+  /** An ioredis client when REDIS_URL is set (rate-limit counters). */
+  redis: Redis | null;
+  /** What each port runs on, for logs and /health/ready. */
+  describe: Record<'store' | 'bus' | 'cache' | 'broadcast', string>;
   /** Wakes in-process consumers after a relay (no-op for remote buses). */
   wakeConsumers(): void;
   close(): Promise<void>;
 }
 
-export async function createBackends(config: Config, logger: Logger): Promise<Backends> {
-  const store = config.DATABASE_URL
+function createStore(config: Config): SqlStore {
+  return config.DATABASE_URL
     ? createPostgresStore({ connectionString: config.DATABASE_URL })
     : createSqliteStore({ filename: join(config.DATA_DIR, 'eventrag.db') });
-  const bus = createLocalBus({ deliveries: store.deliveries, pollMs: config.CONSUMER_POLL_MS, leaseMs: config.CONSUMER_LEASE_MS, logger: logger.child({ component: 'bus' }) });
-  const broadcast = createLocalBroadcast();
+}
+
+function createBus(config: Config, store: SqlStore, logger: Logger): Bus {
+  if (config.NATS_URL) {
+    return createNatsBus({ url: config.NATS_URL, stream: config.NATS_STREAM, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger: logger.child({ component: 'bus' }) });
+  }
+  return createLocalBus({ deliveries: store.deliveries, pollMs: config.CONSUMER_POLL_MS, leaseMs: config.CONSUMER_LEASE_MS, logger: logger.child({ component: 'bus' }) });
+}
+
+/** Realtime fan-out: across processes over NATS (preferred) or Redis pub/sub; in-process otherwise. */
+function createBroadcast(config: Config): Broadcast {
+  if (config.NATS_URL) return createNatsBroadcast({ url: config.NATS_URL, subjectPrefix: config.NATS_SUBJECT_PREFIX });
+  if (config.REDIS_URL) return createRedisBroadcast({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX });
+  return createLocalBroadcast();
+}
+
+export async function createBackends(config: Config, logger: Logger): Promise<Backends> {
+  const store = createStore(config);
+  const bus = createBus(config, store, logger);
+  const broadcast = createBroadcast(config);
+  const cache = config.REDIS_URL ? createRedisCache({ url: config.REDIS_URL, keyPrefix: `${config.REDIS_KEY_PREFIX}cache:` }) : createMemoryCache({ maxEntries: 10_000 });
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 }) : null;
+  redis?.on('error', (error) => logger.warn({ err: error }, 'redis (rate limits) error'));
   await bus.init();
   return {
-    store,
-    bus,
-    broadcast,
-    redis: null,
-    wakeConsumers: () => bus.wake(),
+    store, bus, broadcast, cache, redis,
+    describe: {
+      store: store.dialect,
+      bus: bus.kind,
+      cache: cache.kind,
+      broadcast: config.NATS_URL ? 'nats' : config.REDIS_URL ? 'redis' : 'local',
+    },
+    wakeConsumers: () => { if (bus.kind === 'local') (bus as LocalBus).wake(); },
     async close() {
       await bus.close();
       await broadcast.close();
+      await cache.close();
+      redis?.disconnect();
       await store.close();
     },
   };

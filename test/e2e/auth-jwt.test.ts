@@ -53,10 +53,10 @@ describe('HS256 tokens', () => {
 describe('JWKS tokens', () => {
   let t: TestApp;
   let jwks: Server;
-  let privateKey: CryptoKey;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   beforeAll(async () => {
     const pair = await generateKeyPair('ES256');
-    privateKey = pair.privateKey as CryptoKey;
+    privateKey = pair.privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
     jwks = createServer((_req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ keys: [jwk] })); });
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
