@@ -32,7 +32,7 @@ export interface Backends {
 
 function createStore(config: Config): SqlStore {
   return config.DATABASE_URL
-    ? createPostgresStore({ connectionString: config.DATABASE_URL })
+    ? createPostgresStore({ connectionString: config.DATABASE_URL, ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}) })
     : createSqliteStore({ filename: join(config.DATA_DIR, 'eventrag.db') });
 }
 

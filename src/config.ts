@@ -32,6 +32,7 @@ export const ConfigSchema = Type.Object({
   CONSUMERS: csv('Consumers this process runs (comma list); empty = all registered', ''),
   DEMO_TENANT: bool(true, 'Create the tenant `demo` with an admin and an ingest key on first start'),
   DATABASE_URL: optionalUrl('postgres://… selects the PostgreSQL store; unset = SQLite under DATA_DIR'),
+  DATABASE_SCHEMA: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', description: 'PostgreSQL schema to use (search_path; created if missing); unset = the server default (public)' })),
   NATS_URL: optionalUrl('nats://… selects the NATS JetStream bus; unset = in-process bus'),
   REDIS_URL: optionalUrl('redis://… selects the Redis cache and rate-limit store; unset = in-memory'),
   QDRANT_URL: optionalUrl('http://… selects the Qdrant search index; unset = embedded index'),
