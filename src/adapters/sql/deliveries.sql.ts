@@ -18,15 +18,22 @@ export function sqlDeliveryStore(db: Kysely<Database>, dialect: SqlDialect): Del
         ? sql`and (d.ordering_key is null or not exists (select 1 from deliveries e where e.consumer = d.consumer
             and e.ordering_key = d.ordering_key and e.event_id < d.event_id and e.status not in ('done', 'dead')))`
         : sql``;
-      const result = await sql<{ event_id: string; tenant_id: string; attempts: number; ordering_key: string | null }>`
-        update deliveries set status = 'processing', attempts = attempts + 1, lease_until = ${now + leaseMs}, updated_at = ${now}
-        where consumer = ${consumer} and event_id in (
-          select d.event_id from deliveries d
+      const due = (status: string, condition = sql``) => sql`select d.event_id from deliveries d
+        where d.consumer = ${consumer} and d.status = ${status} ${condition} ${orderedClause} order by d.event_id limit ${limit}`;
+      // SQLite: one index range per state (deliveries_claim), so a claim does not walk the done rows;
+      // an OR of the states makes it scan the consumer's whole history in primary-key order.
+      const candidates = dialect === 'sqlite'
+        ? sql`select event_id from (${due('pending')}) union all select event_id from (${due('failed', sql`and d.next_attempt_at <= ${now}`)})
+            union all select event_id from (${due('processing', sql`and d.lease_until < ${now}`)}) order by event_id limit ${limit}`
+        : sql`select d.event_id from deliveries d
           where d.consumer = ${consumer} and (d.status = 'pending'
             or (d.status = 'failed' and d.next_attempt_at <= ${now})
             or (d.status = 'processing' and d.lease_until < ${now}))
           ${orderedClause}
-          order by d.event_id limit ${limit} ${lockClause})
+          order by d.event_id limit ${limit} ${lockClause}`;
+      const result = await sql<{ event_id: string; tenant_id: string; attempts: number; ordering_key: string | null }>`
+        update deliveries set status = 'processing', attempts = attempts + 1, lease_until = ${now + leaseMs}, updated_at = ${now}
+        where consumer = ${consumer} and event_id in (${candidates})
         returning event_id, tenant_id, attempts, ordering_key`.execute(db);
       return result.rows
         .map((r) => ({ eventId: r.event_id, tenantId: r.tenant_id, attempts: Number(r.attempts), orderingKey: r.ordering_key }))

@@ -122,9 +122,21 @@ function migration001(dialect: SqlDialect): Migration {
   };
 }
 
+/**
+ * Claims look for a consumer's deliveries in one state, oldest event first: an index on
+ * (consumer, status, event_id) serves that range directly, and replaces the one on
+ * next_attempt_at (failed deliveries are few; each index costs every status change a write).
+ */
+const migration002: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('deliveries_claim').on('deliveries').columns(['consumer', 'status', 'event_id']).execute();
+    await db.schema.dropIndex('deliveries_due').execute();
+  },
+};
+
 /** Migrations keyed by name; names sort in application order. */
 export function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
-  return { '001_event_backbone': migration001(dialect) };
+  return { '001_event_backbone': migration001(dialect), '002_deliveries_claim_index': migration002 };
 }
 
 export function migrationProvider(dialect: SqlDialect, extra: Record<string, Migration> = {}): MigrationProvider {
