@@ -29,7 +29,9 @@ export function createLocalBus(config: LocalBusConfig): LocalBus {
     claimsInStore: true,
     async init() {},
     async close() { wakers.clear(); },
-    async publish() { wake(); },
+    // The relay creates the deliveries after publishing and then calls wake(): waking here would
+    // only claim before they exist.
+    async publish() {},
     async ready() { return { ok: true }; },
     wake,
     async subscribe(spec, handler) {
@@ -52,6 +54,8 @@ class SubscriptionLoop {
   #timer: NodeJS.Timeout | undefined;
   #pumping = false;
   #again = false;
+  /** The last claim took as many as there was room for: more may be due when a slot frees up. */
+  #saturated = false;
 
   constructor(
     private readonly config: LocalBusConfig,
@@ -92,6 +96,7 @@ class SubscriptionLoop {
           this.spec.consumer, Math.min(free, 256), Date.now(), this.config.leaseMs, this.spec.ordered,
         );
         for (const delivery of claimed) this.#run(delivery.eventId, delivery.tenantId, delivery.attempts, delivery.orderingKey);
+        this.#saturated = claimed.length === Math.min(free, 256);
         if (claimed.length === free) this.#again = true;
       } while (this.#again && this.#running);
     } catch (error) {
@@ -109,7 +114,10 @@ class SubscriptionLoop {
       })
       .finally(() => {
         this.#inflight.delete(eventId);
-        this.wake();
+        // New deliveries wake the loop themselves and retries come with the poll: a finished
+        // delivery only needs a claim when the last one was cut short by the concurrency limit,
+        // or when ordering held back the next delivery for its key.
+        if (this.#saturated || this.spec.ordered) this.wake();
       });
     this.#inflight.set(eventId, task);
   }
