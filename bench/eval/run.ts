@@ -28,7 +28,7 @@ const { values } = parseArgs({
     'gram-weight': { type: 'string', default: '' },
     'gram-size': { type: 'string', default: '4' },
     'gram-languages': { type: 'string', default: 'de' },
-    stopwords: { type: 'string', default: 'core' },
+    stopwords: { type: 'string', default: 'full' },
     language: { type: 'string', default: 'en' },
     'chunk-size': { type: 'string', default: '0' },
   },

@@ -13,7 +13,9 @@ describe('tokenize', () => {
 
 describe('analyze', () => {
   it('stems English and drops stopwords', () => {
-    expect(analyze('The runners were running in the parks', 'en').words).toEqual(['runner', 'were', 'run', 'park']);
+    expect(analyze('The runners were running in the parks', 'en').words).toEqual(['runner', 'run', 'park']);
+    const core = { stopwords: 'core', gramSize: 0, gramLanguages: [], maxTokenLength: 40 } as const;
+    expect(analyze('The runners were running in the parks', 'en', core).words).toEqual(['runner', 'were', 'run', 'park']);
   });
   it('stems German and adds 4-grams so compounds share terms with their parts', () => {
     const compound = analyze('Krankenhäuser', 'de');

@@ -20,10 +20,11 @@ export interface AnalyzerOptions {
   maxTokenLength: number;
 }
 
+/** Defaults chosen on SciFact train (nDCG@10, hybrid 0.05): stopwords `full` 0.703 vs `core` 0.701. */
 export const DEFAULT_ANALYZER_OPTIONS: Readonly<AnalyzerOptions> = Object.freeze({
-  stopwords: 'core',
+  stopwords: 'full',
   gramSize: 4,
-  gramLanguages: ['de'],
+  gramLanguages: ['de'] as Language[],
   maxTokenLength: 40,
 });
 
