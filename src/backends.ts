@@ -11,10 +11,14 @@ import { createRedisBroadcast } from './adapters/cache/redis/redis.broadcast.js'
 import { createRedisCache } from './adapters/cache/redis/redis.cache.js';
 import { createPostgresStore } from './adapters/sql/postgres.store.js';
 import { createSqliteStore } from './adapters/sql/sqlite.store.js';
-import type { SqlStore } from './adapters/sql/sql-store.js';
+import { registerMigrations, type SqlStore } from './adapters/sql/sql-store.js';
+import { ragMigrations } from './rag/rag.migrations.js';
 import type { Logger } from './platform/logger.js';
 import type { Broadcast, Bus } from './ports/bus.port.js';
 import type { Cache } from './ports/cache.port.js';
+
+// Feature tables live beside their features; every store created here migrates them too.
+registerMigrations(ragMigrations);
 
 export interface Backends {
   store: SqlStore;

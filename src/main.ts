@@ -27,6 +27,7 @@ import { sensitiveKeys } from './config.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { createBackends, type Backends } from './backends.js';
+import { createRetrieval, type Retrieval } from './rag/rag.module.js';
 
 export interface App {
   config: Config;
@@ -41,6 +42,7 @@ export interface App {
   dispatcher: Dispatcher;
   hub: RealtimeHub;
   tracker: Tracker;
+  retrieval: Retrieval;
   /** The HTTP server (absent in the worker role). */
   http: FastifyInstance | null;
   /** Set when this start created the demo tenant: its keys, shown once. */
@@ -86,9 +88,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const tracker = new Tracker(ingest, logger.child({ component: 'tracking' }));
   const authenticator = new Authenticator(store, config);
 
+  const retrieval = await createRetrieval({ config, db: store.db, cache: backends.cache, ingest, replay, logger, metrics });
+
   registry.register(realtimeConsumer(hub));
   registry.register(statsConsumer(store.stats));
-  const partial = { config, logger, metrics, backends, registry, ingest, catalog, replay, relay, dispatcher, hub, tracker, demo };
+  registry.register(retrieval.consumer);
+  const partial = { config, logger, metrics, backends, registry, ingest, catalog, replay, relay, dispatcher, hub, tracker, retrieval, demo };
   for (const make of options.consumers ?? []) registry.register(make(partial));
 
   const updateLag = async () => {
@@ -109,6 +114,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       { plugin: catalogRoutes, options: { catalog } },
       { plugin: identityRoutes, options: { store, authenticator } },
       { plugin: realtimeRoutes, options: { hub, store, bufferMax: config.STREAM_BUFFER_MAX } },
+      ...retrieval.routes,
       ...(options.routes ?? []),
     ],
   });
@@ -137,6 +143,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       await relay.stop();
       await dispatcher.stop(config.SHUTDOWN_GRACE_MS);
       await hub.stop();
+      await retrieval.close();
       await backends.close();
     },
   };

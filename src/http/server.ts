@@ -1,6 +1,7 @@
 /** Builds the Fastify server: cross-cutting plugins, docs, health, and each feature's routes under /v1. */
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -52,6 +53,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(multipart, { limits: { fileSize: 20 * 1024 * 1024, files: 100 } });
   await app.register(metricsPlugin, { metrics: deps.metrics, beforeScrape: deps.beforeScrape });
   await app.register(authPlugin, { authenticator: deps.authenticator });
   await app.register(trackingPlugin, { tracker: deps.tracker });

@@ -14,6 +14,8 @@ export interface CollectionsRoutesOptions {
   collections: CollectionsService;
   repo: CollectionsRepo;
   index: SearchIndex;
+  /** Called after a collection is created or changed (the indexer refreshes its event types). */
+  onChange?: () => Promise<void>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -33,7 +35,11 @@ export async function collectionsRoutes(fastify: FastifyInstance, options: Colle
   app.post('/collections', {
     config: { roles: ADMIN_ONLY },
     schema: { tags: ['collections'], summary: 'Create a collection (custom, or from a template)', body: CreateCollectionSchema, response: { 201: CollectionSchema, 400: ProblemSchema, 409: ProblemSchema } },
-  }, async (request, reply) => reply.status(201).send(collectionJson(await collections.create(request.principal.tenant.id, request.body))));
+  }, async (request, reply) => {
+    const created = await collections.create(request.principal.tenant.id, request.body);
+    await options.onChange?.();
+    return reply.status(201).send(collectionJson(created));
+  });
 
   app.get('/collections', {
     schema: { tags: ['collections'], summary: 'Your collections', response: { 200: Type.Object({ items: Type.Array(CollectionSchema) }) } },
@@ -64,6 +70,7 @@ export async function collectionsRoutes(fastify: FastifyInstance, options: Colle
     },
   }, async (request) => {
     const { collection, reindexing } = await collections.update(request.principal.tenant.id, request.params.name, request.body);
+    await options.onChange?.();
     return { ...collectionJson(collection), reindexing };
   });
 
