@@ -10,6 +10,9 @@ import { createApiKey } from '../identity/keys.service.js';
 import { createLogger } from '../platform/logger.js';
 import { isAppError } from '../platform/errors.js';
 import { ROLES, type Role } from '../ports/store.port.js';
+import type { SearchMode } from '../ports/search-index.port.js';
+import type { LanguageSetting } from '../rag/text/language.js';
+import { runEvalCommand } from './eval.command.js';
 
 const USAGE = `usage: eventrag <command> [options]
 
@@ -21,6 +24,9 @@ const USAGE = `usage: eventrag <command> [options]
                                           create an API key; prints the key alone
   replay --tenant SLUG --consumer NAME [--from ISO] [--to ISO] [--types a.*,b] [--user ID] [--dry-run]
                                           re-deliver events to a consumer; prints {"count":N}
+  eval --dataset DIR [--split test] [--mode hybrid|lexical|dense] [--language auto|en|de] [--chunk-size N]
+                                          index a BEIR dataset through the event log and print nDCG@10,
+                                          Recall@100, MRR@10 (last line JSON)
 
 Configuration comes from the environment (see docs/configuration.md).`;
 
@@ -76,6 +82,7 @@ async function run(argv: string[]): Promise<void> {
       role: { type: 'string' }, port: { type: 'string' }, consumers: { type: 'string' }, tenant: { type: 'string' },
       user: { type: 'string' }, name: { type: 'string' }, consumer: { type: 'string' }, from: { type: 'string' },
       to: { type: 'string' }, types: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      dataset: { type: 'string' }, split: { type: 'string' }, mode: { type: 'string' }, language: { type: 'string' }, 'chunk-size': { type: 'string' },
     },
   });
   if (!command || values.help || command === 'help') { process.stdout.write(`${USAGE}\n`); return; }
@@ -114,6 +121,16 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'replay':
       return replay(values);
+    case 'eval': {
+      if (!values.dataset) fail('eval needs --dataset DIR (a BEIR folder: corpus.jsonl, queries.jsonl, qrels/)');
+      const mode = (values.mode ?? 'hybrid') as SearchMode;
+      const language = (values.language ?? 'en') as LanguageSetting;
+      if (!['hybrid', 'lexical', 'dense'].includes(mode)) fail('--mode must be hybrid, lexical or dense');
+      if (!['auto', 'en', 'de'].includes(language)) fail('--language must be auto, en or de');
+      const chunkSize = Number(values['chunk-size'] ?? 4000);
+      if (!Number.isInteger(chunkSize) || chunkSize < 50) fail('--chunk-size must be an integer of at least 50');
+      return runEvalCommand({ dataset: values.dataset, split: values.split ?? 'test', mode, language, chunkSize });
+    }
     default:
       fail(`unknown command ${command}\n\n${USAGE}`);
   }
