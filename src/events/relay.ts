@@ -22,12 +22,18 @@ export interface RelayDeps {
   onRelayed?: () => void;
 }
 
+/** Longest wait between two relay attempts while the bus (or store) fails. */
+const MAX_BACKOFF_MS = 5_000;
+/** While failing, one warning per this interval (ingest keeps waking the relay). */
+const WARN_EVERY_MS = 30_000;
+
 export class Relay {
   #running = false;
   #pumping = false;
   #again = false;
   #timer: NodeJS.Timeout | undefined;
   #failures = 0;
+  #lastWarnAt = 0;
   #idle: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: RelayDeps) {}
@@ -44,32 +50,53 @@ export class Relay {
     await this.#idle;
   }
 
-  /** Something was appended: relay it now. */
+  /** Something was appended: relay it now (while the bus is failing, the pending retry picks it up). */
   readonly wake = (): void => {
-    if (!this.#running) return;
+    if (!this.#running || this.#failures > 0) return;
+    this.#run();
+  };
+
+  #run(): void {
     if (this.#pumping) { this.#again = true; return; }
     this.#idle = this.#pump();
-  };
+  }
 
   async #pump(): Promise<void> {
     this.#pumping = true;
     clearTimeout(this.#timer);
-    let delay = this.deps.pollMs;
     try {
       do {
         this.#again = false;
         const moved = await this.relayOnce();
         if (moved === this.deps.batchSize) this.#again = true;
       } while (this.#again && this.#running);
+      if (this.#failures > 0) this.deps.logger.info({ failedAttempts: this.#failures }, 'relay resumed; the outbox is draining');
       this.#failures = 0;
+      this.#pumping = false;
+      if (this.#running) this.#timer = setTimeout(this.wake, this.deps.pollMs);
     } catch (error) {
       this.#failures += 1;
-      delay = Math.min(30_000, 100 * 2 ** Math.min(this.#failures, 8));
-      this.deps.logger.warn({ err: error, retryInMs: delay }, 'relay could not publish; events stay in the outbox');
-    } finally {
+      const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(this.#failures, 8));
+      if (Date.now() - this.#lastWarnAt >= WARN_EVERY_MS) {
+        this.#lastWarnAt = Date.now();
+        this.deps.logger.warn({ err: error, failedAttempts: this.#failures, retryInMs: delay }, 'relay could not publish; events stay in the outbox');
+      }
       this.#pumping = false;
-      if (this.#running) this.#timer = setTimeout(this.wake, delay);
+      if (this.#running) this.#retryAfter(delay);
     }
+  }
+
+  /** Retries when the backoff ran out, or sooner once the bus says it is back. */
+  #retryAfter(delayMs: number): void {
+    const retryAt = Date.now() + delayMs;
+    const tick = async (): Promise<void> => {
+      if (!this.#running) return;
+      const busBack = await this.deps.bus.ready().then((r) => r.ok, () => false);
+      if (!this.#running) return;
+      if (busBack || Date.now() >= retryAt) this.#run();
+      else this.#timer = setTimeout(() => { this.#idle = tick(); }, Math.max(10, Math.min(this.deps.pollMs, retryAt - Date.now())));
+    };
+    this.#timer = setTimeout(() => { this.#idle = tick(); }, Math.min(this.deps.pollMs, delayMs));
   }
 
   /** Relays one batch; returns how many outbox rows it moved. */
