@@ -132,7 +132,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     http,
     async startWorkers(consumers = config.CONSUMERS.split(',').map((c) => c.trim()).filter(Boolean)) {
       relay.start();
-      if (config.ROLE !== 'api') await dispatcher.start(consumers);
+      if (config.ROLE === 'api') return;
+      await retrieval.reindexStale();
+      await dispatcher.start(consumers);
     },
     async stop() {
       if (stopped) return;

@@ -111,6 +111,18 @@ export async function createRetrieval(deps: RetrievalDeps) {
       { plugin: documentsRoutes, options: { collections, repo, ingest: deps.ingest } },
       { plugin: searchRoutes, options: { search, answers } },
     ],
+    /**
+     * Collections indexed with another embedder than the configured one are rebuilt by replay,
+     * never searched with mixed vectors. Returns the collections being rebuilt.
+     */
+    async reindexStale(): Promise<string[]> {
+      const stale = (await repo.listAll()).filter((c) => collections.isStale(c));
+      for (const c of stale) {
+        logger.warn({ tenantId: c.tenantId, collection: c.name, from: c.embedderModel, to: embedder.model }, 'embedder changed: rebuilding collection from the log');
+        await collections.update(c.tenantId, c.name, {});
+      }
+      return stale.map((c) => `${c.tenantId}/${c.name}`);
+    },
     async close() {
       clearInterval(refresh);
       await index.close();

@@ -45,6 +45,11 @@ export class CollectionsRepo {
     return [...new Set(rows.flatMap((r) => (JSON.parse(r.settings) as CollectionSettings).sources.map((s) => s.type)))];
   }
 
+  /** Every collection of every tenant (start-up checks). */
+  async listAll(): Promise<Collection[]> {
+    return (await this.db.selectFrom('collections').selectAll().orderBy('tenant_id').orderBy('name').execute()).map(toCollection);
+  }
+
   async get(tenantId: string, name: string): Promise<Collection | undefined> {
     const row = await this.db.selectFrom('collections').selectAll().where('tenant_id', '=', tenantId).where('name', '=', name).executeTakeFirst();
     return row && toCollection(row);
