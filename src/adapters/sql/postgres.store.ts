@@ -21,7 +21,7 @@ export function createPostgresStore(config: PostgresStoreConfig): SqlStore {
     ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const store = createSqlStore(db, 'postgres');
+  const store = createSqlStore(db, 'postgres', undefined, config.schema);
   if (!config.schema) return store;
   const schema = config.schema;
   return {

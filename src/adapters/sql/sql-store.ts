@@ -22,9 +22,14 @@ export interface SqlStore extends Store {
   readonly db: Kysely<Database>;
 }
 
-export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect, onClose: () => Promise<void> = async () => {}): SqlStore {
+/**
+ * `schema` (PostgreSQL): where the migration bookkeeping tables live. Kysely looks for them in
+ * every schema unless told, so another schema's tables would be mistaken for this one's.
+ */
+export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect, onClose: () => Promise<void> = async () => {}, schema?: string): SqlStore {
   const migrator = () => new Migrator({
     db,
+    ...(schema ? { migrationTableSchema: schema } : {}),
     provider: migrationProvider(dialect, Object.assign({}, ...featureMigrations.map((provider) => provider(dialect)))),
   });
   return {
