@@ -16,6 +16,7 @@ import { authPlugin } from './auth.plugin.js';
 import { errorsPlugin } from './errors.plugin.js';
 import { healthRoutes, type HealthCheck } from './health.routes.js';
 import { metricsPlugin } from './metrics.plugin.js';
+import { tenantRateLimit } from './tenant-rate-limit.js';
 import { trackingPlugin, type Tracker } from './tracking.plugin.js';
 
 export interface ServerDeps {
@@ -64,8 +65,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     timeWindow: 60_000,
     keyGenerator: (request) => (request.principal ? `p:${request.principal.id}` : `ip:${request.ip}`),
     allowList: (request) => Boolean(request.routeOptions.config.public),
-    ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis, nameSpace: 'eventrag-rl:' } : {}),
+    ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis, nameSpace: `${deps.config.REDIS_KEY_PREFIX}rl:` } : {}),
   });
+  await app.register(tenantRateLimit, { max: deps.config.TENANT_RATE_LIMIT_PER_MINUTE });
   await app.register(healthRoutes, { health: deps.health });
   await app.register(async (v1) => {
     for (const feature of deps.features) await v1.register(feature.plugin, feature.options);
