@@ -18,6 +18,7 @@ import { RealtimeHub } from './events/realtime/realtime.hub.js';
 import { realtimeRoutes } from './events/realtime/realtime.routes.js';
 import { Relay } from './events/relay.js';
 import { ReplayService } from './events/replay.service.js';
+import { buildOpsServer } from './http/ops-server.js';
 import { buildServer } from './http/server.js';
 import { Tracker } from './http/tracking.plugin.js';
 import { Authenticator } from './identity/authenticator.js';
@@ -43,7 +44,7 @@ export interface App {
   hub: RealtimeHub;
   tracker: Tracker;
   retrieval: Retrieval;
-  /** The HTTP server (absent in the worker role). */
+  /** The HTTP server (in the worker role only health and metrics). */
   http: FastifyInstance | null;
   /** Set when this start created the demo tenant: its keys, shown once. */
   demo: DemoCredentials | null;
@@ -105,7 +106,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   };
   const health = async () => ({ store: await store.ready(), bus: await bus.ready() });
 
-  const http = config.ROLE === 'worker' ? null : await buildServer({
+  const http = config.ROLE === 'worker' ? await buildOpsServer({ logger, metrics, health, beforeScrape: updateLag }) : await buildServer({
     config, logger, metrics, authenticator, tracker, health, beforeScrape: updateLag, rateLimitRedis: backends.redis ?? undefined,
     features: [
       { plugin: ingestRoutes, options: { ingest, batchMaxEvents: config.BATCH_MAX_EVENTS, batchMaxBytes: config.BATCH_MAX_BYTES } },
@@ -118,7 +119,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       ...(options.routes ?? []),
     ],
   });
-  if (http) await hub.start();
+  if (config.ROLE !== 'worker') await hub.start();
 
   const pruneTimer = setInterval(() => {
     store.events.pruneIdempotency(Date.now() - config.IDEMPOTENCY_WINDOW_HOURS * 3_600_000)

@@ -17,7 +17,7 @@ import { runEvalCommand } from './eval.command.js';
 const USAGE = `usage: eventrag <command> [options]
 
   serve [--role all|api] [--port N]       start the server (default role: all = HTTP + consumers)
-  worker [--consumers a,b]                run consumers only (no HTTP)
+  worker [--consumers a,b] [--port N]     run consumers only (HTTP: /health/* and /metrics)
   migrate                                 apply database migrations
   tenants create <slug> [--name NAME]     create a tenant (idempotent); prints its JSON
   keys create --tenant SLUG --role admin|ingest|member [--user ID] [--name NAME]
