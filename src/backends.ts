@@ -42,7 +42,11 @@ function createStore(config: Config): SqlStore {
 
 function createBus(config: Config, store: SqlStore, logger: Logger): Bus {
   if (config.NATS_URL) {
-    return createNatsBus({ url: config.NATS_URL, stream: config.NATS_STREAM, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger: logger.child({ component: 'bus' }) });
+    return createNatsBus({
+      url: config.NATS_URL, stream: config.NATS_STREAM, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger: logger.child({ component: 'bus' }),
+      // A crashed worker's messages come back when its lease runs out, as with the in-process bus.
+      ackWaitMs: config.CONSUMER_LEASE_MS,
+    });
   }
   return createLocalBus({ deliveries: store.deliveries, pollMs: config.CONSUMER_POLL_MS, leaseMs: config.CONSUMER_LEASE_MS, logger: logger.child({ component: 'bus' }) });
 }

@@ -56,7 +56,7 @@ export const ConfigSchema = Type.Object({
   CONSUMER_BACKOFF_BASE_MS: int(500, 1, 'First retry delay; doubles each attempt, with jitter'),
   CONSUMER_BACKOFF_MAX_MS: int(300_000, 1, 'Longest retry delay'),
   CONSUMER_POLL_MS: int(500, 10, 'How often idle consumers look for due retries'),
-  CONSUMER_LEASE_MS: int(60_000, 100, 'How long a claimed delivery stays claimed; after a crash its claims are retried when it runs out'),
+  CONSUMER_LEASE_MS: int(60_000, 100, 'How long a claimed delivery stays claimed; after a crash its claims are retried when it runs out (NATS: the consumers\' ack wait)'),
   RELAY_BATCH: int(500, 1, 'Outbox rows moved per relay step'),
   STREAM_BUFFER_MAX: int(1000, 10, 'Events buffered per realtime client before it is dropped'),
   RATE_LIMIT_PER_MINUTE: int(6000, 1, 'Requests per minute per principal'),
