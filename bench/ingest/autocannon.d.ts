@@ -8,6 +8,10 @@ declare module 'autocannon' {
     method?: 'GET' | 'POST';
     headers?: Record<string, string>;
     body?: string;
+    /** Stop after this many requests (instead of a duration). */
+    amount?: number;
+    /** Per-request customisation (bench/search varies the body per request). */
+    requests?: Array<{ method?: 'GET' | 'POST'; setupRequest?: (request: Record<string, unknown>) => Record<string, unknown> }>;
   }
   interface Result {
     duration: number;

@@ -13,6 +13,7 @@ import { ROLES, type Role } from '../ports/store.port.js';
 import type { SearchMode } from '../ports/search-index.port.js';
 import type { LanguageSetting } from '../rag/text/language.js';
 import { runEvalCommand } from './eval.command.js';
+import { ingestCommand, searchCommand } from './data.commands.js';
 
 const USAGE = `usage: eventrag <command> [options]
 
@@ -24,6 +25,11 @@ const USAGE = `usage: eventrag <command> [options]
                                           create an API key; prints the key alone
   replay --tenant SLUG --consumer NAME [--from ISO] [--to ISO] [--types a.*,b] [--user ID] [--dry-run]
                                           re-deliver events to a consumer; prints {"count":N}
+  ingest --tenant SLUG [--file events.jsonl]
+                                          append native events (one JSON object per line, stdin by
+                                          default); prints {"accepted","duplicates","rejected","errors"}
+  search --tenant SLUG --collections a,b [--mode hybrid] [--limit 10] <query>
+                                          search collections; prints one JSON hit per line
   eval --dataset DIR [--split test] [--mode hybrid|lexical|dense] [--language auto|en|de] [--chunk-size N]
                                           index a BEIR dataset through the event log and print nDCG@10,
                                           Recall@100, MRR@10 (last line JSON)
@@ -82,6 +88,7 @@ async function run(argv: string[]): Promise<void> {
       role: { type: 'string' }, port: { type: 'string' }, consumers: { type: 'string' }, tenant: { type: 'string' },
       user: { type: 'string' }, name: { type: 'string' }, consumer: { type: 'string' }, from: { type: 'string' },
       to: { type: 'string' }, types: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      file: { type: 'string' }, collections: { type: 'string' }, limit: { type: 'string' },
       dataset: { type: 'string' }, split: { type: 'string' }, mode: { type: 'string' }, language: { type: 'string' }, 'chunk-size': { type: 'string' },
     },
   });
@@ -121,6 +128,18 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'replay':
       return replay(values);
+    case 'ingest':
+      if (!values.tenant) fail('ingest needs --tenant SLUG');
+      return ingestCommand(values.tenant, values.file);
+    case 'search': {
+      const query = positionals.join(' ').trim();
+      if (!values.tenant || !values.collections || !query) fail('usage: eventrag search --tenant SLUG --collections a,b <query>');
+      const mode = (values.mode ?? 'hybrid') as SearchMode;
+      if (!['hybrid', 'lexical', 'dense'].includes(mode)) fail('--mode must be hybrid, lexical or dense');
+      const limit = Number(values.limit ?? 10);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) fail('--limit must be an integer from 1 to 1000');
+      return searchCommand(values.tenant, query, values.collections.split(',').map((c) => c.trim()).filter(Boolean), mode, limit);
+    }
     case 'eval': {
       if (!values.dataset) fail('eval needs --dataset DIR (a BEIR folder: corpus.jsonl, queries.jsonl, qrels/)');
       const mode = (values.mode ?? 'hybrid') as SearchMode;

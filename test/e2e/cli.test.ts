@@ -1,5 +1,5 @@
 /** The `eventrag` command, run as a child process against a fresh data directory. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,5 +40,34 @@ describe('eventrag CLI', () => {
   it('reports every invalid setting at once and exits non-zero', async () => {
     const failed = run(process.execPath, [BIN, 'migrate'], { env: { ...env, PORT: 'x', ROLE: 'boss' } });
     await expect(failed).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/PORT[\s\S]*ROLE|ROLE[\s\S]*PORT/) });
+  });
+});
+
+describe('eventrag ingest and search', () => {
+  it('appends JSON lines of events, reporting rejected lines, and searches what a worker indexed', { timeout: 90_000 }, async () => {
+    const { writeFileSync } = await import('node:fs');
+    const file = join(dataDir, 'events.jsonl');
+    writeFileSync(file, [
+      JSON.stringify({ type: 'article.created', data: { articleId: 'c1', name: 'Torque wrench', description: 'Click-type torque wrench' } }),
+      '{not json',
+      JSON.stringify({ type: 'article.created', data: { articleId: 'c2' } }),
+    ].join('\n'));
+    const failed = cli('ingest', '--tenant', 'acme', '--file', file);
+    const error = await failed.then(() => null, (e: { stdout: string; code: number }) => e);
+    expect(error?.code).toBe(1);
+    const summary = JSON.parse(error!.stdout);
+    expect(summary).toMatchObject({ accepted: 1, rejected: 2 });
+    expect(summary.errors.map((e: { line: number }) => e.line)).toEqual([2, 3]);
+    // A worker applies the logged event to the index; then the CLI finds it.
+    const worker = spawn(process.execPath, [BIN, 'worker'], { env, stdio: 'ignore' });
+    try {
+      let stdout = '';
+      for (let attempt = 0; attempt < 10 && !stdout.includes('c1'); attempt++) {
+        stdout = await cli('search', '--tenant', 'acme', '--collections', 'articles', 'torque', 'wrench').then((r) => r.stdout, () => '');
+      }
+      expect(JSON.parse(stdout.split('\n')[0]!)).toMatchObject({ collection: 'articles', documentId: 'c1' });
+    } finally {
+      worker.kill('SIGTERM');
+    }
   });
 });
