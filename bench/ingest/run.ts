@@ -39,6 +39,8 @@ async function batchPhase(dataDir: string, nodeFlags: string[] = []) {
     const result = await load(url, batchBody, 100, seconds, server.ingestKey);
     const lag = await drain(server.url, server.adminKey, dataDir);
     return { ...result, ...lag };
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nserver stderr:\n${server.stderr().slice(-3000)}`, { cause: error });
   } finally {
     await server.stop();
   }
@@ -52,6 +54,8 @@ async function singlePhase(dataDir: string, nodeFlags: string[] = []): Promise<L
     await load(url, singleBody, 1, WARMUP_S, server.ingestKey);
     measuredFromMs = performance.now() - started;
     return await load(url, singleBody, 1, seconds, server.ingestKey);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nserver stderr:\n${server.stderr().slice(-3000)}`, { cause: error });
   } finally {
     await server.stop();
   }
