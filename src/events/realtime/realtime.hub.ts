@@ -22,8 +22,15 @@ export interface StreamClient {
 
 interface LivePayload { id: string; tenantId: string; type: string; userId: string | null; json: string }
 
+/**
+ * Event ids recently fanned out. With several processes on one store, two relays can hand the
+ * same outbox rows to their live consumers before either deletes them; clients see each event once.
+ */
+const RECENT_IDS = 10_000;
+
 export class RealtimeHub {
   readonly #clients = new Set<StreamClient>();
+  readonly #recent = new Set<string>();
   #unsubscribe: (() => Promise<void>) | null = null;
 
   constructor(private readonly broadcast: Broadcast, private readonly metrics: Metrics) {}
@@ -57,6 +64,9 @@ export class RealtimeHub {
   }
 
   #fanOut(payload: LivePayload): void {
+    if (this.#recent.has(payload.id)) return;
+    this.#recent.add(payload.id);
+    if (this.#recent.size > RECENT_IDS) this.#recent.delete(this.#recent.values().next().value!);
     for (const client of this.#clients) {
       if (client.tenantId !== payload.tenantId) continue;
       if (client.userId !== undefined && client.userId !== payload.userId) continue;

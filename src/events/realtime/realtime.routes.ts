@@ -43,12 +43,14 @@ export async function realtimeRoutes(app: FastifyInstance, options: RealtimeRout
     raw.write(': connected\n\n');
     let behind = 0;
     raw.on('drain', () => { behind = 0; });
-    let lastSent = '';
+    // Ids up to the resumed backlog's last one were sent from the log. Live events may arrive out
+    // of id order (several processes relay), so only that bound, not the last id, filters them;
+    // the hub drops duplicates.
+    let resumedUpTo = '';
     let catchingUp = true;
     const held: Array<[string, string]> = [];
     const write = (id: string, json: string): boolean => {
-      if (id <= lastSent) return true;
-      lastSent = id;
+      if (id <= resumedUpTo) return true;
       if (!raw.write(`id: ${id}\nevent: event\ndata: ${json}\n\n`)) behind += 1;
       return behind <= options.bufferMax;
     };
@@ -67,6 +69,7 @@ export async function realtimeRoutes(app: FastifyInstance, options: RealtimeRout
     if (typeof lastEventId === 'string' && lastEventId.length > 0) {
       const backlog = await options.store.events.list(request.principal.tenant.id, { types, userId, after: lastEventId, limit: RESUME_LIMIT });
       for (const event of backlog.items) write(event.id, JSON.stringify(eventToJson(event)));
+      resumedUpTo = backlog.items.at(-1)?.id ?? '';
     }
     catchingUp = false;
     for (const [id, json] of held.splice(0)) write(id, json);
