@@ -9,6 +9,7 @@ import type { Bus, BusSubscription, DeliveryOutcome } from '../../ports/bus.port
 import type { BusMessage } from '../../ports/events.types.js';
 import type { Store } from '../../ports/store.port.js';
 import { DoneBuffer } from './done-buffer.js';
+import { EventLoader } from './event-loader.js';
 import type { ConsumerDefinition, ConsumerRegistry } from './consumer.registry.js';
 
 export interface RetryPolicy {
@@ -38,9 +39,11 @@ export class Dispatcher {
   readonly #subscriptions: BusSubscription[] = [];
   readonly #abort = new AbortController();
   readonly #done: DoneBuffer;
+  readonly #events: EventLoader;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.#done = new DoneBuffer(deps.store.deliveries, deps.logger);
+    this.#events = new EventLoader(deps.store.events);
   }
 
   /** Starts the named durable consumers (all when `names` is empty). */
@@ -73,7 +76,7 @@ export class Dispatcher {
       if (begun === null) return { kind: 'done' }; // already applied (redelivery after a crash)
       attempt = Math.max(attempt, begun);
     }
-    const event = await store.events.get(message.tenantId, message.eventId);
+    const event = await this.#events.load(message.tenantId, message.eventId);
     if (!event) {
       await store.deliveries.markDead(consumer.name, message.eventId, 'event not found in the log', Date.now());
       return { kind: 'dead' };

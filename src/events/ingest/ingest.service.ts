@@ -9,6 +9,7 @@ import type { EventRecord } from '../../ports/events.types.js';
 import type { Store } from '../../ports/store.port.js';
 import type { Principal } from '../../identity/principal.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
+import { GroupCommit } from './group-commit.js';
 
 /** One event as an entry point hands it over (already mapped from its wire format). */
 export interface IngestItem {
@@ -40,7 +41,11 @@ export interface IngestDeps {
 }
 
 export class IngestService {
-  constructor(private readonly deps: IngestDeps) {}
+  readonly #commits: GroupCommit;
+
+  constructor(private readonly deps: IngestDeps) {
+    this.#commits = new GroupCommit(deps.store.events);
+  }
 
   /** Ingests a batch: valid items are stored even when others are rejected. */
   async ingest(principal: Principal, items: IngestItem[]): Promise<ItemResult[]> {
@@ -56,7 +61,7 @@ export class IngestService {
       }
     }
     if (accepted.length > 0) {
-      const appended = await this.deps.store.events.append(accepted.map((a) => a.event), receivedAt - this.deps.idempotencyWindowMs);
+      const appended = await this.#commits.append(accepted.map((a) => a.event), receivedAt - this.deps.idempotencyWindowMs);
       for (const [i, { index, event }] of accepted.entries()) {
         const outcome = appended[i]!;
         results[index] = { index, status: outcome.duplicate ? 'duplicate' : 'accepted', id: outcome.id };
