@@ -1,6 +1,7 @@
 /** Collections, event-driven indexing, hybrid search with filters, cache, rebuild by replay, answers. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { minimalPdf } from '../helpers/pdf.js';
 
 let t: TestApp;
 beforeAll(async () => { t = await startTestApp(); });
@@ -108,6 +109,26 @@ describe('documents through the API', () => {
     expect(security.fields.title).toBe('Security');
     expect(security.fields.body).toContain('Encrypt every laptop disk & lock screens.');
     expect(security.fields.body).not.toContain('x()');
+  });
+
+  it('extracts the text of an uploaded PDF', async () => {
+    const boundary = '----pdf';
+    const pdf = minimalPdf(['Warranty terms', 'Power tools carry a three year warranty from the date of purchase.']);
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="id"\r\n\r\nwarranty\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="warranty.pdf"\r\nContent-Type: application/pdf\r\n\r\n`),
+      pdf, Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await t.call('POST', '/v1/collections/handbook/files?wait=true', body, t.adminKey, { 'content-type': `multipart/form-data; boundary=${boundary}` });
+    expect(res.statusCode).toBe(202);
+    expect(res.json().items[0]).toMatchObject({ documentId: 'warranty', fileName: 'warranty.pdf', indexed: true });
+    expect(ids(await search({ query: 'how long is the warranty on power tools', collections: ['handbook'], limit: 1 }))).toEqual(['warranty']);
+    const broken = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="broken.pdf"\r\nContent-Type: application/pdf\r\n\r\n`),
+      Buffer.from('%PDF-1.4 not really'), Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const bad = await t.call('POST', '/v1/collections/handbook/files', broken, t.adminKey, { 'content-type': `multipart/form-data; boundary=${boundary}` });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().detail).toContain('not a readable PDF');
   });
 
   it('rejects unknown collections, bad names and unsupported files', async () => {
