@@ -80,7 +80,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     store, catalog, metrics, sanitise: createSanitiser(sensitiveKeys(config), config.SENSITIVE_MODE),
     idempotencyWindowMs: config.IDEMPOTENCY_WINDOW_HOURS * 3_600_000, onAppended: relay.wake,
   });
-  const hub = new RealtimeHub(broadcast, metrics);
+  const hub = new RealtimeHub(broadcast, metrics, backends.describe.broadcast === 'local');
   const replay = new ReplayService(store, bus, registry);
   const dispatcher = new Dispatcher({
     store, bus, registry, metrics, logger: logger.child({ component: 'dispatcher' }), leaseMs: config.CONSUMER_LEASE_MS,

@@ -41,7 +41,6 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { authenticat
       throw new AppError('AUTH_FORBIDDEN_ROLE', { detail: `role ${principal.role} may not call ${request.method} ${request.routeOptions.url}` });
     }
     request.principal = principal;
-    request.log = request.log.child({ tenantId: principal.tenant.id });
   });
 }, { name: 'auth' });
 

@@ -28,8 +28,9 @@ export function toAppError(error: FastifyError | Error): AppError {
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: appError.code, detail: appError.message }, 'request rejected');
+    const tenantId = request.principal?.tenant.id;
+    if (appError.status >= 500) request.log.error({ err: error, tenantId }, 'request failed');
+    else request.log.info({ code: appError.code, detail: appError.message, tenantId }, 'request rejected');
     if (appError.code === 'RATE_LIMITED' && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '60');
     return sendProblem(reply, appError);
   });

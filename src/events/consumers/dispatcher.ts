@@ -81,16 +81,18 @@ export class Dispatcher {
       await store.deliveries.markDead(consumer.name, message.eventId, 'event not found in the log', Date.now());
       return { kind: 'dead' };
     }
-    const log = logger.child({ consumer: consumer.name, eventId: event.id, tenantId: event.tenantId });
+    // The child logger is made only when a handler logs: most deliveries never do.
+    let child: Logger | undefined;
+    const log = () => (child ??= logger.child({ consumer: consumer.name, eventId: event.id, tenantId: event.tenantId }));
     const started = performance.now();
     try {
-      await consumer.handle(event, { attempt, logger: log, signal: this.#abort.signal });
+      await consumer.handle(event, { attempt, get logger() { return log(); }, signal: this.#abort.signal });
       this.deps.metrics.deliveryDuration.observe({ consumer: consumer.name, outcome: 'done' }, (performance.now() - started) / 1000);
       await this.#done.add(consumer.name, event.id, this.deps.bus.claimsInStore);
       return { kind: 'done' };
     } catch (error) {
       this.deps.metrics.deliveryDuration.observe({ consumer: consumer.name, outcome: 'failed' }, (performance.now() - started) / 1000);
-      return this.#failed(consumer.name, event.id, attempt, maxAttempts, error, log);
+      return this.#failed(consumer.name, event.id, attempt, maxAttempts, error, log());
     }
   }
 

@@ -33,7 +33,11 @@ export class RealtimeHub {
   readonly #recent = new Set<string>();
   #unsubscribe: (() => Promise<void>) | null = null;
 
-  constructor(private readonly broadcast: Broadcast, private readonly metrics: Metrics) {}
+  /**
+   * @param localOnly the broadcast reaches this process only, so with no client connected here
+   *   there is nobody to tell and the event is not even serialised.
+   */
+  constructor(private readonly broadcast: Broadcast, private readonly metrics: Metrics, private readonly localOnly = false) {}
 
   async start(): Promise<void> {
     this.#unsubscribe = await this.broadcast.subscribe((_tenantId, payload) => this.#fanOut(JSON.parse(payload) as LivePayload));
@@ -47,6 +51,7 @@ export class RealtimeHub {
 
   /** Called by the `realtime` live consumer for every relayed event. */
   async publish(event: EventRecord): Promise<void> {
+    if (this.localOnly && this.#clients.size === 0) return;
     const payload: LivePayload = { id: event.id, tenantId: event.tenantId, type: event.type, userId: event.userId, json: JSON.stringify(eventToJson(event)) };
     await this.broadcast.publish(event.tenantId, JSON.stringify(payload));
   }
