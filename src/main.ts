@@ -99,9 +99,11 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
 
   const updateLag = async () => {
     const now = Date.now();
-    for (const c of await store.deliveries.counts(null)) {
-      metrics.consumerLagEvents.set({ consumer: c.consumer }, c.pending + c.processing + c.failed);
-      metrics.consumerLagSeconds.set({ consumer: c.consumer }, c.oldestUndoneAt ? (now - c.oldestUndoneAt) / 1000 : 0);
+    const counts = new Map((await store.deliveries.counts(null)).map((c) => [c.consumer, c]));
+    for (const { name } of registry.durable()) {
+      const c = counts.get(name);
+      metrics.consumerLagEvents.set({ consumer: name }, c ? c.pending + c.processing + c.failed : 0);
+      metrics.consumerLagSeconds.set({ consumer: name }, c?.oldestUndoneAt ? (now - c.oldestUndoneAt) / 1000 : 0);
     }
   };
   const health = async () => ({ store: await store.ready(), bus: await bus.ready() });

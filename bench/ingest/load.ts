@@ -39,7 +39,7 @@ export interface DrainResult {
   storedEvents: number;
 }
 
-interface ConsumerRow { name: string; delivery: string; lagEvents: number; dead: number; done: number }
+interface ConsumerRow { name: string; delivery: string; lagEvents: number; dead: number }
 
 /**
  * Polls `GET /v1/consumers` (every consumer's lag) and the outbox (events not yet relayed have no

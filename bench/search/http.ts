@@ -39,7 +39,8 @@ async function indexCorpus(server: EventragServer): Promise<{ docs: number; seco
   }
   for (;;) {
     const indexer = (await api(server, 'GET', '/v1/consumers')).items.find((c: { name: string }) => c.name === 'indexer');
-    if (indexer.lagEvents === 0 && indexer.done >= corpus.length) break;
+    const { stats } = await api(server, 'GET', '/v1/collections/scifact');
+    if (indexer.lagEvents === 0 && stats.documents >= corpus.length) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { docs: corpus.length, seconds: (performance.now() - started) / 1000 };

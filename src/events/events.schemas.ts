@@ -120,7 +120,6 @@ export const ConsumerSchema = Type.Object({
   processing: Type.Integer(),
   failed: Type.Integer(),
   dead: Type.Integer(),
-  done: Type.Integer(),
   lagEvents: Type.Integer({ description: 'Deliveries not yet done (pending, processing, failed)' }),
   lagSeconds: Type.Number({ description: 'Age of the oldest delivery not yet done' }),
 });

@@ -104,7 +104,7 @@ export async function operationsRoutes(fastify: FastifyInstance, options: Operat
         const lagEvents = n ? n.pending + n.processing + n.failed : 0;
         return {
           name: c.name, description: c.description, types: c.types, delivery: c.delivery,
-          pending: n?.pending ?? 0, processing: n?.processing ?? 0, failed: n?.failed ?? 0, dead: n?.dead ?? 0, done: n?.done ?? 0,
+          pending: n?.pending ?? 0, processing: n?.processing ?? 0, failed: n?.failed ?? 0, dead: n?.dead ?? 0,
           lagEvents, lagSeconds: n?.oldestUndoneAt ? Math.max(0, (now - n.oldestUndoneAt) / 1000) : 0,
         };
       }),

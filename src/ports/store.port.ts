@@ -68,7 +68,6 @@ export interface ConsumerCounts {
   processing: number;
   failed: number;
   dead: number;
-  done: number;
   /** Receipt time (ms) of the oldest event not yet done, or null when caught up. */
   oldestUndoneAt: number | null;
 }
@@ -143,6 +142,10 @@ export interface DeliveryStore {
   /** Hands this process's unfinished deliveries back (processing → pending), e.g. at shutdown. */
   release(consumer: string, eventIds: string[], now: number): Promise<void>;
   forEvent(tenantId: string, eventId: string): Promise<Delivery[]>;
+  /**
+   * Unfinished and dead deliveries per consumer (done ones are not counted: that would read the
+   * whole history on every call; `stats.appliedCount` and the event counts say what was applied).
+   */
   counts(tenantId: string | null): Promise<ConsumerCounts[]>;
   /** Sets matching events' deliveries to pending (creating them as needed); returns how many. */
   replay(tenantId: string, consumer: string, selection: EventSelection, orderingField: OrderingField | null, now: number): Promise<number>;

@@ -157,7 +157,7 @@ describe('crash recovery (SIGKILL mid-stream)', () => {
     const admin = { authorization: `Bearer ${adminKey}` };
     const drained = await eventually(async () => {
       const res = await fetch(`http://127.0.0.1:${port}/v1/consumers`, { headers: admin });
-      const { items } = await res.json() as { items: Array<{ name: string; delivery: string; pending: number; processing: number; failed: number; dead: number; done: number }> };
+      const { items } = await res.json() as { items: Array<{ name: string; delivery: string; pending: number; processing: number; failed: number; dead: number }> };
       const durable = items.filter((c) => c.delivery === 'durable');
       return durable.every((c) => c.pending + c.processing + c.failed === 0) && durable;
     }, 30_000, 100);

@@ -29,7 +29,7 @@ beforeAll(async () => {
   bobMember = (await createApiKey(store, { tenantId: tenantA.id, role: 'member', userId: 'bob' })).key;
   const { tenant: tenantB } = await store.tenants.ensure('other');
   otherTenantAdmin = (await createApiKey(store, { tenantId: tenantB.id, role: 'admin' })).key;
-  await eventually(async () => (await store.deliveries.counts(tenantA.id)).find((c) => c.consumer === 'stats' && c.done > 0));
+  await eventually(async () => (await store.stats.appliedCount('stats', tenantA.id)) > 0);
 });
 afterAll(async () => { await t.close(); });
 

@@ -4,7 +4,9 @@
  * child is tracked so `killAll()` (call it in afterAll) leaves nothing running.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { eventually } from './app.js';
@@ -12,6 +14,14 @@ import { eventually } from './app.js';
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'eventrag');
 const children = new Set<ChildProcess>();
+const dataDirs: string[] = [];
+
+/** A fresh DATA_DIR (embedded search files and the like), removed by `killAll()`. */
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'eventrag-proc-'));
+  dataDirs.push(dir);
+  return dir;
+}
 
 /** A port nobody listens on right now. */
 export function freePort(): Promise<number> {
@@ -26,7 +36,7 @@ export function freePort(): Promise<number> {
 /** The environment of a child: the test's settings only (no remote URLs leak in from the shell). */
 export function childEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', DEMO_TENANT: 'false' };
-  for (const name of ['DATABASE_URL', 'DATABASE_SCHEMA', 'NATS_URL', 'REDIS_URL', 'QDRANT_URL', 'CONFIG_FILE', 'NATS_STREAM', 'NATS_SUBJECT_PREFIX', 'REDIS_KEY_PREFIX']) {
+  for (const name of ['DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'NATS_URL', 'REDIS_URL', 'QDRANT_URL', 'CONFIG_FILE', 'NATS_STREAM', 'NATS_SUBJECT_PREFIX', 'REDIS_KEY_PREFIX']) {
     delete env[name];
   }
   return { ...env, ...settings };
@@ -34,7 +44,7 @@ export function childEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
 
 /** Runs a one-shot command (`migrate`, `tenants create …`, `keys create …`); resolves with its stdout. */
 export async function runCommand(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: ROOT, env, timeout: timeoutMs });
+  const { stdout } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: ROOT, env: { DATA_DIR: dataDir(), ...env }, timeout: timeoutMs });
   return stdout.trim();
 }
 
@@ -43,7 +53,8 @@ export interface ServerProcess {
   readonly port: number;
   readonly url: string;
   child: ChildProcess;
-  stderr(): string;
+  /** The process's last 20 kB of output (logs and diagnostics). */
+  output(): string;
   /** Sends `signal` and waits for the exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the same command again on the same port; waits until /health/ready answers 200. */
@@ -53,12 +64,14 @@ export interface ServerProcess {
 /** Starts `eventrag <args>` on a free PORT and waits until `/health/ready` answers 200. */
 export async function startServer(name: string, args: string[], env: NodeJS.ProcessEnv, readyTimeoutMs = 30_000): Promise<ServerProcess> {
   const port = await freePort();
+  const dir = dataDir();
   let log = '';
   const launch = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { DATA_DIR: dir, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     child.once('exit', () => children.delete(child));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { log = (log + chunk).slice(-20_000); });
+    // The logs (pino writes to stdout) and diagnostics, the last 20 kB of both.
+    for (const output of [child.stdout!, child.stderr!]) output.setEncoding('utf8').on('data', (chunk: string) => { log = (log + chunk).slice(-20_000); });
     await eventually(async () => {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${log}`);
       const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
@@ -69,7 +82,7 @@ export async function startServer(name: string, args: string[], env: NodeJS.Proc
   const server: ServerProcess = {
     name, port, url: `http://127.0.0.1:${port}`,
     child: await launch(),
-    stderr: () => log,
+    output: () => log,
     async kill(signal = 'SIGTERM') {
       const child = server.child;
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -84,8 +97,10 @@ export async function startServer(name: string, args: string[], env: NodeJS.Proc
   return server;
 }
 
-/** Kills every child still running (SIGKILL); for afterAll. */
-export function killAll(): void {
-  for (const child of children) child.kill('SIGKILL');
+/** Kills every child still running (SIGKILL) and removes their data directories; for afterAll. */
+export async function killAll(): Promise<void> {
+  const exits = [...children].map((child) => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGKILL'); }));
+  await Promise.all(exits);
   children.clear();
+  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }

@@ -29,7 +29,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  killAll();
+  await killAll();
   await deleteStream(stream).catch(() => undefined);
   await schema?.drop();
 });

@@ -76,14 +76,15 @@ export function sqlDeliveryStore(db: Kysely<Database>, dialect: SqlDialect): Del
     async counts(tenantId) {
       const rows = await db.selectFrom('deliveries')
         .select(['consumer', 'status', sql<number>`count(*)`.as('n'), sql<string | null>`min(event_id)`.as('oldest')])
+        .where('status', 'in', ['pending', 'processing', 'failed', 'dead'])
         .$if(tenantId !== null, (q) => q.where('tenant_id', '=', tenantId!))
         .groupBy(['consumer', 'status']).execute();
       const byConsumer = new Map<string, ConsumerCounts>();
       for (const row of rows) {
         const entry = byConsumer.get(row.consumer) ?? {
-          consumer: row.consumer, pending: 0, processing: 0, failed: 0, dead: 0, done: 0, oldestUndoneAt: null,
+          consumer: row.consumer, pending: 0, processing: 0, failed: 0, dead: 0, oldestUndoneAt: null,
         };
-        entry[row.status as DeliveryStatus] = Number(row.n);
+        entry[row.status as Exclude<DeliveryStatus, 'done'>] = Number(row.n);
         if (row.status !== 'done' && row.status !== 'dead' && row.oldest) {
           const at = idTime(row.oldest);
           entry.oldestUndoneAt = entry.oldestUndoneAt === null ? at : Math.min(entry.oldestUndoneAt, at);

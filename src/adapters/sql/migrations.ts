@@ -2,7 +2,7 @@
  * Schema migrations for both SQL dialects, written once with Kysely's schema builder.
  * Later features append migrations to this list (never edit a released one).
  */
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -134,9 +134,25 @@ const migration002: Migration = {
   },
 };
 
+/**
+ * Leaner delivery indexes. The per-tenant index also covers event_id, so consumer counts and
+ * the oldest undone delivery are answered from the index alone (no row reads for millions of
+ * done deliveries); the ordering index only holds rows that have an ordering key, so unordered
+ * consumers do not pay for it on every insert.
+ */
+const migration003: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.dropIndex('deliveries_tenant').execute();
+    await db.schema.createIndex('deliveries_tenant').on('deliveries').columns(['tenant_id', 'consumer', 'status', 'event_id']).execute();
+    await db.schema.dropIndex('deliveries_ordering').execute();
+    await db.schema.createIndex('deliveries_ordering').on('deliveries').columns(['consumer', 'ordering_key', 'event_id'])
+      .where(sql.ref('ordering_key'), 'is not', null).execute();
+  },
+};
+
 /** Migrations keyed by name; names sort in application order. */
 export function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
-  return { '001_event_backbone': migration001(dialect), '002_deliveries_claim_index': migration002 };
+  return { '001_event_backbone': migration001(dialect), '002_deliveries_claim_index': migration002, '003_deliveries_lean_indexes': migration003 };
 }
 
 export function migrationProvider(dialect: SqlDialect, extra: Record<string, Migration> = {}): MigrationProvider {

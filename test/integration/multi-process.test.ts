@@ -1,0 +1,167 @@
+/**
+ * Issue 4, items 6–7: two `serve --role api` and two `worker` processes on PostgreSQL (a fresh
+ * schema), NATS JetStream (a stream and subject prefix of this run) and Redis. Events go in
+ * through both APIs while one worker is killed with SIGKILL and started again. Afterwards every
+ * acknowledged event is stored once, the `stats` consumer applied each exactly once, the indexer
+ * holds one document per article, and no delivery is left pending, processing or failed.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/app.js';
+import { deleteStream } from '../helpers/nats.js';
+import { childEnv, killAll, runCommand, startServer, type ServerProcess } from '../helpers/processes.js';
+import { freshPgSchema, natsUrl, redisUrl, uniqueSuffix, type FreshPgSchema } from '../helpers/services.js';
+
+const run = uniqueSuffix();
+const stream = `MP_${run}`;
+const SENDERS = 4;
+let schema: FreshPgSchema;
+let db: pg.Client;
+let apis: ServerProcess[] = [];
+let workers: ServerProcess[] = [];
+let ingestKey: string;
+let adminKey: string;
+
+beforeAll(async () => {
+  schema = await freshPgSchema();
+  const env = childEnv({
+    DATABASE_URL: schema.connectionString, DATABASE_SCHEMA: schema.schema,
+    NATS_URL: natsUrl(), NATS_STREAM: stream, NATS_SUBJECT_PREFIX: `mp${run}`,
+    REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: `mp${run}:`,
+    // Short leases: the killed worker's messages come back within the test.
+    CONSUMER_LEASE_MS: '2000', CONSUMER_POLL_MS: '100', SHUTDOWN_GRACE_MS: '2000', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    RATE_LIMIT_PER_MINUTE: '1000000', TENANT_RATE_LIMIT_PER_MINUTE: '1000000',
+  });
+  await runCommand(['migrate'], env);
+  await runCommand(['tenants', 'create', 'acme'], env);
+  [ingestKey, adminKey] = await Promise.all([
+    runCommand(['keys', 'create', '--tenant', 'acme', '--role', 'ingest'], env),
+    runCommand(['keys', 'create', '--tenant', 'acme', '--role', 'admin'], env),
+  ]);
+  [apis, workers] = await Promise.all([
+    Promise.all(['api-a', 'api-b'].map((name) => startServer(name, ['serve', '--role', 'api'], env))),
+    Promise.all(['worker-1', 'worker-2'].map((name) => startServer(name, ['worker'], env))),
+  ]);
+  db = new pg.Client({ connectionString: schema.connectionString, options: `-c search_path=${schema.schema}` });
+  await db.connect();
+}, 60_000);
+
+afterAll(async () => {
+  await killAll();
+  await db?.end();
+  await deleteStream(stream).catch(() => undefined);
+  await schema?.drop();
+});
+
+/** What the clients know: probe n → the event id the API acknowledged. */
+const acked = new Map<number, string>();
+const rejected: string[] = [];
+let next = 0;
+let stopped = false;
+
+const isArticle = (n: number) => n % 5 === 0;
+function probe(n: number) {
+  return isArticle(n)
+    ? { type: 'article.created', idempotencyKey: `mp-${n}`, data: { articleId: `a${n}`, name: `Hex bolt ${n}`, description: 'zinc plated', category: 'bolts' } }
+    : { type: 'mp.probe', userId: `u${n % 9}`, idempotencyKey: `mp-${n}`, data: { n } };
+}
+
+async function sender(worker: number): Promise<void> {
+  for (let round = 0; !stopped; round += 1) {
+    const api = apis[(round + worker) % apis.length]!;
+    const ns = Array.from({ length: 10 }, () => next++);
+    const res = await fetch(`${api.url}/v1/events/batch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(ns.map(probe)),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const body = await res.json() as { results?: Array<{ index: number; id?: string }> };
+    if (res.status !== 202 || !body.results) { rejected.push(`${res.status} ${JSON.stringify(body)}`); continue; }
+    for (const item of body.results) {
+      if (item.id) acked.set(ns[item.index]!, item.id);
+      else rejected.push(JSON.stringify(item));
+    }
+  }
+}
+
+const sendFor = (count: number) => {
+  const target = acked.size + count;
+  return eventually(async () => acked.size >= target, 20_000, 10);
+};
+
+const scalar = async (text: string, values: unknown[] = []) => Number((await db.query(text, values)).rows[0]?.n ?? 0);
+
+describe('two API and two worker processes (PostgreSQL + NATS + Redis)', () => {
+  it('answer health and metrics on every process', async () => {
+    for (const server of [...apis, ...workers]) {
+      expect((await fetch(`${server.url}/health/live`)).status, server.name).toBe(200);
+      const ready = await fetch(`${server.url}/health/ready`);
+      expect(ready.status, server.name).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ok', components: { store: { ok: true }, bus: { ok: true } } });
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics, server.name).toContain('eventrag_consumer_lag_events');
+    }
+    // A worker serves no API.
+    expect((await fetch(`${workers[0]!.url}/v1/events`)).status).toBe(404);
+  });
+
+  it('store every acknowledged event once and apply each exactly once across a worker crash', { timeout: 60_000 }, async () => {
+    const senders = Array.from({ length: SENDERS }, (_, worker) => sender(worker));
+    try {
+      const t0 = Date.now();
+      const mark = (what: string) => console.log(`${what} at ${Date.now() - t0} ms, acked ${acked.size}`);
+      await sendFor(300);
+      mark('kill');
+      await workers[0]!.kill('SIGKILL'); // mid-stream: it holds claimed and pulled messages
+      await sendFor(300);
+      mark('restart');
+      await workers[0]!.restart();
+      mark('restarted');
+      await sendFor(200);
+      mark('done');
+    } finally {
+      stopped = true;
+      await Promise.all(senders);
+    }
+    expect(rejected).toEqual([]);
+
+    let state = {};
+    const total = await eventually(async () => {
+      const events = await scalar('select count(*) as n from events');
+      const applied = await scalar(`select count(*) as n from consumer_applied where consumer = 'stats'`);
+      const undone = (await db.query(`select consumer, status, count(*) as n from deliveries where status <> 'done' group by 1, 2`)).rows;
+      const outbox = await scalar('select count(*) as n from outbox');
+      state = { acked: acked.size, events, applied, undone, outbox };
+      return events === acked.size && applied === events && undone.length === 0 && outbox === 0 && events;
+    }, 40_000, 200).catch((error: unknown) => { throw new Error(`not drained: ${JSON.stringify(state)}\n${workers.map((w) => `${w.name}: ${w.output().slice(-6000)}`).join('\n')}`, { cause: error }); });
+
+    // Every acknowledged event is stored once, under the id its client was given.
+    const rows = (await db.query<{ id: string; key: string }>(`select id, idempotency_key as key from events`)).rows;
+    expect(rows).toHaveLength(acked.size);
+    const byKey = new Map(rows.map((r) => [r.key, r.id]));
+    for (const [n, id] of acked) expect(byKey.get(`mp-${n}`), `probe ${n}`).toBe(id);
+
+    // stats: one done delivery, one applied mark and one count per event.
+    expect(await scalar(`select count(*) as n from deliveries where consumer = 'stats' and status = 'done'`)).toBe(total);
+    expect(await scalar(`select count(*) as n from deliveries where status = 'dead'`)).toBe(0);
+    expect(await scalar('select coalesce(sum(count), 0) as n from event_counts')).toBe(total);
+    // indexer: one document per article, from the event the client was told about.
+    const articles = [...acked].filter(([n]) => isArticle(n));
+    const documents = (await db.query<{ id: string; source: string }>(
+      `select id, source_event_id as source from documents where collection = 'articles' and deleted = 0`)).rows;
+    expect(documents).toHaveLength(articles.length);
+    const sourceOf = new Map(documents.map((d) => [d.id, d.source]));
+    for (const [n, id] of articles) expect(sourceOf.get(`a${n}`), `article a${n}`).toBe(id);
+    expect(await scalar(`select count(*) as n from deliveries where consumer = 'indexer' and status = 'done'`)).toBe(articles.length);
+
+    // The API reports the same, and the workers' lag gauges are back to zero.
+    const res = await fetch(`${apis[1]!.url}/v1/consumers`, { headers: { authorization: `Bearer ${adminKey}` } });
+    const { items } = await res.json() as { items: Array<{ name: string; delivery: string; pending: number; processing: number; failed: number }> };
+    for (const c of items.filter((i) => i.delivery === 'durable')) expect(c, c.name).toMatchObject({ pending: 0, processing: 0, failed: 0 });
+    for (const worker of workers) {
+      const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+      expect(metrics).toMatch(/eventrag_consumer_lag_events\{consumer="stats"\} 0/);
+    }
+  });
+});
