@@ -40,7 +40,7 @@ describe('embedded index: filtered ANN equals exact search', () => {
   const filters: [string, Filter, 'exact' | 'ann'][] = [
     ['1%', { eq: { bucket: 42 } }, 'exact'],
     ['0.1% via and', { and: [{ eq: { bucket: 7 } }, { eq: { tags: 'seven' } }] }, 'exact'],
-    ['2% via in', { in: { bucket: [3, 4] } }, 'exact'],
+    ['1% via in', { in: { bucket: [3] } }, 'exact'],
     ['10%', { in: { bucket: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] } }, 'ann'],
     ['14% array', { eq: { tags: 'seven' } }, 'ann'],
     ['50%', { eq: { half: 'odd' } }, 'ann'],

@@ -44,6 +44,7 @@ export const DEFAULT_HNSW_OPTIONS: Readonly<HnswOptions> = Object.freeze({
   quantization: 'f32',
   oversample: 8,
   maxAnnCandidates: 4096,
+  exactBelowFraction: 0.05,
 });
 export const DEFAULT_GRAM_WEIGHT = 0.3;
 export const DEFAULT_DENSE_WEIGHT = 0.05;

@@ -23,6 +23,8 @@ export interface HnswOptions {
   oversample: number;
   /** Escalate ANN up to this many candidates; beyond, scan the filtered rows exactly. */
   maxAnnCandidates: number;
+  /** A filter passed by fewer than this share of the ANN candidates is selective: exact scan. */
+  exactBelowFraction: number;
 }
 
 export interface PartitionOptions {
@@ -142,7 +144,7 @@ export class Partition {
     const total = this.hnsw.size();
     if (total === 0) return [];
     const sqlFilter = compileFilter(filter);
-    const { oversample, maxAnnCandidates } = this.options.hnsw;
+    const { oversample, maxAnnCandidates, exactBelowFraction } = this.options.hnsw;
     let k = Math.min(total, filter ? Math.max(limit * oversample, 64) : limit);
     for (;;) {
       const matches = this.hnsw.search(vector, k, 1);
@@ -150,7 +152,9 @@ export class Partition {
       if (!filter) return scored;
       const passing = this.store.filterLabels(scored.map((item) => item.label), sqlFilter);
       const kept = scored.filter((item) => passing.has(item.label));
-      if (kept.length >= limit || k >= total) return kept.slice(0, limit);
+      if (k >= total) return kept.slice(0, limit);
+      if (kept.length < exactBelowFraction * k) return this.exactScan(vector, limit, sqlFilter);
+      if (kept.length >= limit) return kept.slice(0, limit);
       if (k * 4 > maxAnnCandidates) return this.exactScan(vector, limit, sqlFilter);
       k = Math.min(total, k * 4);
     }
