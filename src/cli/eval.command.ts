@@ -29,7 +29,7 @@ async function waitForIndexer(app: App): Promise<void> {
   for (;;) {
     const counts = (await app.backends.store.deliveries.counts(null)).find((c) => c.consumer === 'indexer');
     const outbox = await app.backends.store.outbox.size();
-    if (outbox === 0 && counts && counts.pending + counts.processing + counts.failed === 0) return;
+    if (outbox === 0 && (!counts || counts.pending + counts.processing + counts.failed === 0)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
