@@ -130,8 +130,10 @@ export function sqlEventStatsStore(db: Kysely<Database>): EventStatsStore {
     async countOnce(consumer, events) {
       if (events.length === 0) return 0;
       return db.transaction().execute(async (trx) => {
+        // Rows are locked in key order (events by id, counts by key): concurrent batches from
+        // several processes then wait for each other instead of deadlocking.
         const applied = await trx.insertInto('consumer_applied')
-          .values(events.map((e) => ({ consumer, event_id: e.id, tenant_id: e.tenantId })))
+          .values([...events].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((e) => ({ consumer, event_id: e.id, tenant_id: e.tenantId })))
           .onConflict((oc) => oc.columns(['consumer', 'event_id']).doNothing())
           .returning('event_id').execute();
         const fresh = new Set(applied.map((r) => r.event_id));
@@ -145,7 +147,7 @@ export function sqlEventStatsStore(db: Kysely<Database>): EventStatsStore {
           entry.count += 1;
           increments.set(key, entry);
         }
-        for (const inc of increments.values()) {
+        for (const [, inc] of [...increments].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
           await trx.insertInto('event_counts').values(inc)
             .onConflict((oc) => oc.columns(['tenant_id', 'type', 'hour']).doUpdateSet({ count: sql`event_counts.count + ${inc.count}` }))
             .execute();
