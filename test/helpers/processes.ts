@@ -9,6 +9,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createPostgresStore } from '../../src/adapters/sql/postgres.store.js';
+import { createApiKey } from '../../src/identity/keys.service.js';
+import type { Role } from '../../src/ports/store.port.js';
 import { eventually } from './app.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -48,12 +51,28 @@ export async function runCommand(args: string[], env: NodeJS.ProcessEnv, timeout
   return stdout.trim();
 }
 
+/**
+ * Creates a tenant and one API key per role in a migrated PostgreSQL schema, in this process
+ * (faster than one `eventrag tenants/keys` child each); returns the keys by role.
+ */
+export async function provisionTenant(connectionString: string, schema: string, slug: string, roles: Role[]): Promise<Record<string, string>> {
+  const store = createPostgresStore({ connectionString, schema, maxConnections: 2 });
+  try {
+    const { tenant } = await store.tenants.ensure(slug);
+    const keys: Record<string, string> = {};
+    for (const role of roles) keys[role] = (await createApiKey(store, { tenantId: tenant.id, role, userId: role === 'member' ? 'u1' : null })).key;
+    return keys;
+  } finally {
+    await store.close();
+  }
+}
+
 export interface ServerProcess {
   readonly name: string;
   readonly port: number;
   readonly url: string;
   child: ChildProcess;
-  /** The process's last 20 kB of output (logs and diagnostics). */
+  /** The process's last 400 kB of output (logs and diagnostics). */
   output(): string;
   /** Sends `signal` and waits for the exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -70,8 +89,8 @@ export async function startServer(name: string, args: string[], env: NodeJS.Proc
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { DATA_DIR: dir, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     child.once('exit', () => children.delete(child));
-    // The logs (pino writes to stdout) and diagnostics, the last 20 kB of both.
-    for (const output of [child.stdout!, child.stderr!]) output.setEncoding('utf8').on('data', (chunk: string) => { log = (log + chunk).slice(-20_000); });
+    // The logs (pino writes to stdout) and diagnostics, the last 400 kB of both.
+    for (const output of [child.stdout!, child.stderr!]) output.setEncoding('utf8').on('data', (chunk: string) => { log = (log + chunk).slice(-400_000); });
     await eventually(async () => {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${log}`);
       const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);

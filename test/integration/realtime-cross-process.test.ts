@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/app.js';
 import { deleteStream } from '../helpers/nats.js';
-import { childEnv, killAll, runCommand, startServer, type ServerProcess } from '../helpers/processes.js';
+import { childEnv, killAll, provisionTenant, runCommand, startServer, type ServerProcess } from '../helpers/processes.js';
 import { freshPgSchema, natsUrl, uniqueSuffix, type FreshPgSchema } from '../helpers/services.js';
 
 const run = uniqueSuffix();
@@ -23,8 +23,7 @@ beforeAll(async () => {
     NATS_URL: natsUrl(), NATS_STREAM: stream, NATS_SUBJECT_PREFIX: `rt${run}`,
   });
   await runCommand(['migrate'], env);
-  await runCommand(['tenants', 'create', 'acme'], env);
-  adminKey = await runCommand(['keys', 'create', '--tenant', 'acme', '--role', 'admin'], env);
+  adminKey = (await provisionTenant(schema.connectionString, schema.schema, 'acme', ['admin'])).admin!;
   [a, b] = await Promise.all([startServer('api-a', ['serve', '--role', 'api'], env), startServer('api-b', ['serve', '--role', 'api'], env)]);
 }, 60_000);
 
