@@ -12,6 +12,7 @@ import { withEmbeddingCache } from '../adapters/embedder/cached.embedder.js';
 import { createExtractiveGenerator } from '../adapters/generator/extractive/extractive.generator.js';
 import { createOpenAiGenerator } from '../adapters/generator/openai/openai.generator.js';
 import { createEmbeddedSearchIndex } from '../adapters/search/embedded/embedded.search-index.js';
+import { createQdrantSearchIndex } from '../adapters/search/qdrant/qdrant.search-index.js';
 import type { ReplayService } from '../events/replay.service.js';
 import type { IngestService } from '../events/ingest/ingest.service.js';
 import type { Logger } from '../platform/logger.js';
@@ -95,7 +96,9 @@ export async function createRetrieval(deps: RetrievalDeps) {
   await embedder.init();
   const generator = createGenerator(config);
   const fallback = generator.kind === 'extractive' ? generator : createExtractiveGenerator();
-  const index = deps.index ?? createEmbeddedSearchIndex({ dir: join(config.DATA_DIR, 'search'), rebuild: rebuildSource(repo, embedder) });
+  const index = deps.index ?? (config.QDRANT_URL
+    ? createQdrantSearchIndex({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, rebuild: rebuildSource(repo, embedder) })
+    : createEmbeddedSearchIndex({ dir: join(config.DATA_DIR, 'search'), rebuild: rebuildSource(repo, embedder) }));
   await index.init();
   const collections = new CollectionsService({ repo, index, embedder, cache, replay: deps.replay });
   const documentIndexer = new DocumentIndexer({ repo, index, embedderFor: () => embedder, cache });
