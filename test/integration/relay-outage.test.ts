@@ -27,9 +27,12 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await t?.close();
-  await nats?.dispose();
-  await schema?.drop();
+  try {
+    await t?.close();
+  } finally {
+    await nats?.dispose(); // never leave the private nats-server running, even when close failed
+    await schema?.drop();
+  }
 });
 
 async function ingest(from: number, count: number): Promise<string[]> {
