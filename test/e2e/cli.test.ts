@@ -59,7 +59,9 @@ describe('eventrag ingest and search', () => {
     expect(summary).toMatchObject({ accepted: 1, rejected: 2 });
     expect(summary.errors.map((e: { line: number }) => e.line)).toEqual([2, 3]);
     // A worker applies the logged event to the index; then the CLI finds it.
-    const worker = spawn(process.execPath, [BIN, 'worker'], { env, stdio: 'ignore' });
+    // PORT 0: the worker's health/metrics server takes any free port.
+    const worker = spawn(process.execPath, [BIN, 'worker'], { env: { ...env, PORT: '0' }, stdio: 'ignore' });
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
     try {
       let stdout = '';
       for (let attempt = 0; attempt < 10 && !stdout.includes('c1'); attempt++) {
@@ -68,6 +70,7 @@ describe('eventrag ingest and search', () => {
       expect(JSON.parse(stdout.split('\n')[0]!)).toMatchObject({ collection: 'articles', documentId: 'c1' });
     } finally {
       worker.kill('SIGTERM');
+      await exited; // it writes its index files on the way out; the data dir is removed after
     }
   });
 });
