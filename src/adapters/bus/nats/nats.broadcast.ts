@@ -58,7 +58,8 @@ export function createNatsBroadcast(config: NatsBroadcastConfig): Broadcast {
       const pending = connecting;
       connecting = undefined;
       const nc = await pending?.catch(() => undefined);
-      if (nc && !nc.isClosed()) await nc.drain();
+      // Draining needs the server; while reconnecting (e.g. after an outage) just close.
+      if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
     },
   };
 }
