@@ -100,6 +100,10 @@ export async function createRetrieval(deps: RetrievalDeps) {
     ? createQdrantSearchIndex({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, rebuild: rebuildSource(repo, embedder) })
     : createEmbeddedSearchIndex({ dir: join(config.DATA_DIR, 'search'), rebuild: rebuildSource(repo, embedder) }));
   await index.init();
+  if (index.kind === 'embedded' && config.DATABASE_URL) {
+    // A shared store suggests several processes; the embedded index lives in this process's DATA_DIR.
+    logger.warn('search index is embedded (per process) while the store is shared: run API and consumers in one process, or set QDRANT_URL for several (docs/deploy.md)');
+  }
   const collections = new CollectionsService({ repo, index, embedder, cache, replay: deps.replay });
   const documentIndexer = new DocumentIndexer({ repo, index, embedderFor: () => embedder, cache });
   const consumer = indexerConsumer({ collections, indexer: documentIndexer, logger: logger.child({ consumer: 'indexer' }) }, await collections.sourceTypes());

@@ -34,6 +34,8 @@ export function searchNamespace(tenantId: string, collection: string): string {
 export class DocumentIndexer {
   /** Writes to one document in this process run one after another (events without a subject are not ordered by the bus). */
   readonly #locks = new Map<string, Promise<unknown>>();
+  /** Partitions this process has made sure of (another process may have created the collection). */
+  readonly #ensured = new Set<string>();
 
   constructor(private readonly deps: DocumentIndexerDeps) {}
 
@@ -49,10 +51,20 @@ export class DocumentIndexer {
     }
   }
 
+  async #ensurePartition(collection: Collection): Promise<void> {
+    const key = `${collection.tenantId}\u0000${collection.name}`;
+    if (this.#ensured.has(key)) return;
+    await this.deps.index.ensureCollection({
+      tenantId: collection.tenantId, collection: collection.name, dimension: collection.dimension, language: collection.settings.language,
+    });
+    this.#ensured.add(key);
+  }
+
   async #apply(write: DocumentWrite): Promise<WriteOutcome> {
     const { repo, index } = this.deps;
     const { collection, documentId, eventId } = write;
     const ref = { tenantId: collection.tenantId, collection: collection.name };
+    await this.#ensurePartition(collection);
     const existing = await repo.getDocument(ref.tenantId, ref.collection, documentId);
     if (existing && existing.sourceEventId >= eventId) return 'stale';
     const now = Date.now();
