@@ -150,6 +150,11 @@ export interface DeliveryStore {
   /** Sets matching events' deliveries to pending (creating them as needed); returns how many. */
   replay(tenantId: string, consumer: string, selection: EventSelection, orderingField: OrderingField | null, now: number): Promise<number>;
   retryDead(tenantId: string, consumer: string, now: number): Promise<number>;
+  /**
+   * Marks dead the deliveries whose last allowed attempt lost its lease (the process died during
+   * it): a bus that gives up after `maxAttempts` deliveries will not bring them back. Returns how many.
+   */
+  deadExhausted(consumer: string, maxAttempts: number, now: number): Promise<number>;
   /** Event ids of pending deliveries of a tenant and consumer (for buses that must re-publish a replay). */
   pendingIds(tenantId: string, consumer: string, afterId: string | null, limit: number): Promise<string[]>;
 }

@@ -207,5 +207,17 @@ function describeReplay(store: StoreGetter, setup: Setup): void {
       expect(await store().deliveries.retryDead(tenant, consumer, NOW + 1)).toBe(0);
       expect((await deliveryOf(store(), otherTenant.tenant, otherTenant.ids[0]!, otherTenant.consumer))?.status).toBe('dead');
     });
+
+    it('deadExhausted marks dead only expired last attempts', async () => {
+      const { tenant, consumer, ids } = await setup(3);
+      for (const id of ids) await store().deliveries.begin(consumer, id, tenant, NOW, LEASE); // attempt 1
+      await store().deliveries.begin(consumer, ids[0]!, tenant, NOW, LEASE); // attempt 2, lease until NOW + LEASE
+      await store().deliveries.begin(consumer, ids[1]!, tenant, NOW + LEASE, LEASE); // attempt 2, lease still running later
+      expect(await store().deliveries.deadExhausted(consumer, 2, NOW + LEASE + 1)).toBe(1);
+      expect(await deliveryOf(store(), tenant, ids[0]!, consumer)).toMatchObject({ status: 'dead', attempts: 2 });
+      expect((await deliveryOf(store(), tenant, ids[1]!, consumer))?.status).toBe('processing');
+      expect((await deliveryOf(store(), tenant, ids[2]!, consumer))?.status).toBe('processing'); // attempts left: the bus redelivers
+      expect(await store().deliveries.deadExhausted(consumer, 2, NOW + LEASE + 1)).toBe(0);
+    });
   });
 }

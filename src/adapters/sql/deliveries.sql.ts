@@ -108,6 +108,13 @@ export function sqlDeliveryStore(db: Kysely<Database>, dialect: SqlDialect): Del
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0);
     },
+    async deadExhausted(consumer, maxAttempts, now) {
+      const result = await db.updateTable('deliveries')
+        .set({ status: 'dead', last_error: 'the process handling the last attempt stopped before it finished', lease_until: null, updated_at: now })
+        .where('consumer', '=', consumer).where('status', '=', 'processing').where('lease_until', '<', now).where('attempts', '>=', maxAttempts)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
     async retryDead(tenantId, consumer, now) {
       const result = await db.updateTable('deliveries')
         .set({ status: 'pending', attempts: 0, next_attempt_at: null, lease_until: null, updated_at: now })

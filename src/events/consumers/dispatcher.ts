@@ -40,6 +40,7 @@ export class Dispatcher {
   readonly #abort = new AbortController();
   readonly #done: DoneBuffer;
   readonly #events: EventLoader;
+  readonly #sweeps: NodeJS.Timeout[] = [];
 
   constructor(private readonly deps: DispatcherDeps) {
     this.#done = new DoneBuffer(deps.store.deliveries, deps.logger);
@@ -58,11 +59,27 @@ export class Dispatcher {
         (message, attempt) => this.#deliver(consumer, message, attempt, maxAttempts),
       );
       this.#subscriptions.push(subscription);
+      if (!this.deps.bus.claimsInStore) this.#sweepExhausted(consumer.name, maxAttempts);
     }
+  }
+
+  /**
+   * A bus that redelivers on its own (JetStream) stops after the last attempt, so a process dying
+   * during that attempt would leave the delivery `processing` for ever; a periodic sweep marks it dead.
+   */
+  #sweepExhausted(consumer: string, maxAttempts: number): void {
+    const timer = setInterval(() => {
+      this.deps.store.deliveries.deadExhausted(consumer, maxAttempts, Date.now())
+        .then((count) => { if (count > 0) this.deps.logger.warn({ consumer, count }, 'deliveries died with their last attempt'); })
+        .catch((error: unknown) => this.deps.logger.warn({ err: error, consumer }, 'sweeping exhausted deliveries failed'));
+    }, Math.max(1_000, this.deps.leaseMs));
+    timer.unref();
+    this.#sweeps.push(timer);
   }
 
   /** Stops taking work, lets in-flight deliveries finish within the grace period, hands back the rest. */
   async stop(graceMs: number): Promise<void> {
+    for (const timer of this.#sweeps.splice(0)) clearInterval(timer);
     await Promise.all(this.#subscriptions.splice(0).map((s) => s.stop(graceMs)));
     this.#abort.abort();
     await this.#done.flush();
