@@ -54,7 +54,7 @@ export function statsConsumer(stats: EventStatsStore): ConsumerDefinition {
     description: 'Counts events per tenant, type and hour (GET /v1/events/stats)',
     types: ['*'],
     delivery: 'durable',
-    concurrency: 64,
+    concurrency: 256,
     handle: (event) => batcher.add(event),
   };
 }
