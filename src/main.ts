@@ -76,8 +76,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     store, bus, registry, logger: logger.child({ component: 'relay' }), batchSize: config.RELAY_BATCH, pollMs: config.CONSUMER_POLL_MS,
     onRelayed: () => backends.wakeConsumers(),
   });
+  const sanitise = createSanitiser(sensitiveKeys(config), config.SENSITIVE_MODE);
   const ingest = new IngestService({
-    store, catalog, metrics, sanitise: createSanitiser(sensitiveKeys(config), config.SENSITIVE_MODE),
+    store, catalog, metrics, sanitise,
     idempotencyWindowMs: config.IDEMPOTENCY_WINDOW_HOURS * 3_600_000, onAppended: relay.wake,
   });
   const hub = new RealtimeHub(broadcast, metrics, backends.describe.broadcast === 'local');
@@ -112,7 +113,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     config, logger, metrics, authenticator, tracker, health, beforeScrape: updateLag, rateLimitRedis: backends.redis ?? undefined,
     features: [
       { plugin: ingestRoutes, options: { ingest, batchMaxEvents: config.BATCH_MAX_EVENTS, batchMaxBytes: config.BATCH_MAX_BYTES } },
-      { plugin: segmentRoutes, options: { ingest, identity: store.identity, authenticator, sanitise: createSanitiser(sensitiveKeys(config), config.SENSITIVE_MODE) } },
+      { plugin: segmentRoutes, options: { ingest, identity: store.identity, authenticator, sanitise } },
       { plugin: operationsRoutes, options: { store, registry, replay } },
       { plugin: catalogRoutes, options: { catalog } },
       { plugin: identityRoutes, options: { store, authenticator } },
