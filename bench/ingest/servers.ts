@@ -25,7 +25,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function start(args: string[], env: NodeJS.ProcessEnv, readyPath: string): Promise<Child> {
+/**
+ * Spawns `node <args>` on a free PORT and waits until `readyPath` answers (a /health path must
+ * answer 200; any other path just has to answer). Shared by the ingest and scale-out benches.
+ */
+export async function startChild(args: string[], env: NodeJS.ProcessEnv, readyPath: string): Promise<Child> {
   const port = await freePort();
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
   running.add(child);
@@ -33,9 +37,10 @@ async function start(args: string[], env: NodeJS.ProcessEnv, readyPath: string):
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
   const url = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 30_000; ;) {
+  for (const deadline = Date.now() + 40_000; ;) {
     if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}:\n${stderr}`);
-    if (await fetch(`${url}${readyPath}`, { method: readyPath.startsWith('/health') ? 'GET' : 'POST' }).then(() => true, () => false)) break;
+    const health = readyPath.startsWith('/health');
+    if (await fetch(`${url}${readyPath}`, { method: health ? 'GET' : 'POST' }).then((res) => !health || res.ok, () => false)) break;
     if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`${args.join(' ')} did not start:\n${stderr}`); }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -62,7 +67,7 @@ export async function startEventrag(dataDir: string, nodeFlags: string[] = []): 
     RATE_LIMIT_PER_MINUTE: '100000000', TENANT_RATE_LIMIT_PER_MINUTE: '100000000',
   };
   for (const remote of ['DATABASE_URL', 'NATS_URL', 'REDIS_URL', 'QDRANT_URL', 'CONFIG_FILE']) delete env[remote];
-  const child = await start([...nodeFlags, join(ROOT, 'bin', 'eventrag'), 'serve'], env, '/health/ready');
+  const child = await startChild([...nodeFlags, join(ROOT, 'bin', 'eventrag'), 'serve'], env, '/health/ready');
   const adminKey = /admin key : (\S+)/.exec(child.stderr())?.[1];
   const ingestKey = /ingest key: (\S+)/.exec(child.stderr())?.[1];
   if (!adminKey || !ingestKey) { await child.stop(); throw new Error(`no demo keys on stderr:\n${child.stderr()}`); }
@@ -71,5 +76,5 @@ export async function startEventrag(dataDir: string, nodeFlags: string[] = []): 
 
 /** The bare Fastify route, started the same way (node + tsx loader). */
 export function startBare(): Promise<Child> {
-  return start(['--import', 'tsx', join(ROOT, 'bench', 'ingest', 'bare-server.ts')], { ...process.env }, '/v1/events');
+  return startChild(['--import', 'tsx', join(ROOT, 'bench', 'ingest', 'bare-server.ts')], { ...process.env }, '/v1/events');
 }
