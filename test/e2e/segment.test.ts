@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { outsideDataset } from '../helpers/datasets.js';
 
 interface StoredEvent { id: string; type: string; userId: string | null; sessionId: string | null; sourceApp: string | null; idempotencyKey: string | null; time: string; data: Record<string, any> }
 
-const DATASET_DIR = join(import.meta.dirname, '../../../shared/datasets/segment');
+const dataset = outsideDataset('segment');
+const DATASET_DIR = dataset.dir;
 
 let t: TestApp;
 let baseUrl: string;
@@ -114,7 +116,7 @@ describe('@segment/analytics-node pointed at the server', () => {
   });
 });
 
-describe('the Segment dataset (../shared/datasets/segment)', () => {
+describe.skipIf(!dataset.present)(`the Segment dataset (../shared/datasets/segment)${dataset.label}`, () => {
   let counter = 0;
   const fill = (line: string) => {
     const values: Record<string, () => string> = {
