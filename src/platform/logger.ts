@@ -1,19 +1,13 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { logSerializers, REDACT_PATHS, REDACTED } from './log-redaction.js';
 
 export type { Logger };
 
-/** Paths pino masks in every log line, so credentials never reach the logs. */
-const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  '*.password',
-  '*.token',
-  '*.secret',
-  '*.apiKey',
-  'key',
-];
-
-export function createLogger(level: string, name = 'eventrag'): Logger {
-  return pino({ name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+/**
+ * The process logger. Credentials never reach it: see log-redaction.ts (headers, credential query
+ * parameters in every URL, API keys and JWTs in error messages). `destination` defaults to stdout.
+ */
+export function createLogger(level: string, name = 'eventrag', destination?: DestinationStream): Logger {
+  const options = { name, level, serializers: logSerializers, redact: { paths: REDACT_PATHS, censor: REDACTED } };
+  return destination ? pino(options, destination) : pino(options);
 }
