@@ -15,6 +15,7 @@ import type { Metrics } from '../platform/metrics.js';
 import { authPlugin } from './auth.plugin.js';
 import { errorsPlugin } from './errors.plugin.js';
 import { healthRoutes, type HealthCheck } from './health.routes.js';
+import { jsonBodyPlugin } from './json-body.js';
 import { metricsPlugin } from './metrics.plugin.js';
 import { tenantRateLimit } from './tenant-rate-limit.js';
 import { trackingPlugin, type Tracker } from './tracking.plugin.js';
@@ -42,6 +43,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     forceCloseConnections: true,
   });
   await app.register(errorsPlugin);
+  await app.register(jsonBodyPlugin, { maxDepth: deps.config.REQUEST_MAX_DEPTH });
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
   await app.register(cors, { origin: true, exposedHeaders: ['x-request-id', 'retry-after'] });
   await app.register(swagger, {

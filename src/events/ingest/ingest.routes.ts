@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { WRITE_EVENT_ROLES } from '../../http/auth.plugin.js';
+import { jsonContentParser } from '../../http/json-body.js';
 import { ProblemSchema } from '../../http/problem.js';
 import { AppError } from '../../platform/errors.js';
 import { AcceptedSchema, BatchResultSchema, CloudEventSchema, NativeEventSchema } from '../events.schemas.js';
@@ -20,8 +21,8 @@ const acceptAll = () => () => true; // bodies are checked per item below, so a b
 
 function itemFromRequest(request: FastifyRequest, body: unknown): IngestItem {
   const contentType = request.headers['content-type'] ?? '';
-  if (contentType.startsWith(CE_JSON)) return cloudEventToItem(body, request.principal);
-  if (isBinaryCloudEvent(request.headers)) return binaryCloudEventToItem(request.headers, body, request.principal);
+  if (contentType.startsWith(CE_JSON)) return cloudEventToItem(body, request.principal, request.server.parseJsonBody);
+  if (isBinaryCloudEvent(request.headers)) return binaryCloudEventToItem(request.headers, body, request.principal, request.server.parseJsonBody);
   return nativeToItem(body);
 }
 
@@ -36,17 +37,14 @@ export function summarise(results: ItemResult[]) {
 
 export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOptions): Promise<void> {
   // A binary-mode CloudEvent may have no data: its body is empty even with a JSON content type.
-  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  // Every JSON content type goes through the server's one parser (depth limit, __proto__ rule).
+  const jsonParser = jsonContentParser(app.parseJsonBody);
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '' && isBinaryCloudEvent(request.headers)) done(null, undefined);
-    else jsonParser(request, body as string, done);
+    else jsonParser(request, body, done);
   });
-  for (const type of [CE_JSON, CE_BATCH]) {
-    app.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => {
-      try { done(null, JSON.parse(body as string)); } catch (error) { (error as { statusCode?: number }).statusCode = 400; done(error as Error); }
-    });
-  }
+  app.addContentTypeParser([CE_JSON, CE_BATCH], { parseAs: 'string' }, jsonParser);
 
   app.post('/events', {
     config: { roles: WRITE_EVENT_ROLES },
@@ -82,7 +80,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
     }
     const isCloudEvents = (request.headers['content-type'] ?? '').startsWith(CE_BATCH);
     const items: Array<IngestItem | AppError> = list.map((entry) => {
-      try { return isCloudEvents ? cloudEventToItem(entry, request.principal) : nativeToItem(entry); } catch (error) { return error as AppError; }
+      try { return isCloudEvents ? cloudEventToItem(entry, request.principal, request.server.parseJsonBody) : nativeToItem(entry); } catch (error) { return error as AppError; }
     });
     const valid = items.flatMap((item, index) => (item instanceof AppError ? [] : [{ item, index }]));
     const stored = await options.ingest.ingest(request.principal, valid.map((v) => v.item));

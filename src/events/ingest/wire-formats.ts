@@ -1,10 +1,13 @@
 /** Maps the native and CloudEvents wire formats onto ingest items, with per-field errors. */
 import { Compile } from 'typebox/compile';
 import type { TSchema } from 'typebox';
+import { DEFAULT_JSON_MAX_DEPTH, parseJsonText, type JsonTextParser } from '../../http/json-body.js';
 import { AppError, type FieldError } from '../../platform/errors.js';
 import type { Principal } from '../../identity/principal.js';
 import { CloudEventSchema, NativeEventSchema, type CloudEventJson, type NativeEvent } from '../events.schemas.js';
 import type { IngestItem } from './ingest.service.js';
+
+const safeJson: JsonTextParser = (text) => parseJsonText(text, DEFAULT_JSON_MAX_DEPTH);
 
 function checker<T>(schema: TSchema) {
   const validator = Compile(schema);
@@ -45,11 +48,14 @@ export function nativeToItem(body: unknown): IngestItem {
   };
 }
 
-function decodeData(ce: CloudEventJson): unknown {
+/** JSON inside `data_base64` goes through the body parser too (depth limit, `__proto__` rule). */
+function decodeData(ce: CloudEventJson, parseJson: JsonTextParser): unknown {
   if (ce.data_base64 === undefined) return ce.data;
   const text = Buffer.from(ce.data_base64, 'base64').toString('utf8');
   if (ce.datacontenttype?.includes('json')) {
-    try { return JSON.parse(text) as unknown; } catch { /* not JSON after all: keep the text */ }
+    let isJson = true;
+    try { JSON.parse(text); } catch { isJson = false; /* not JSON after all: keep the text */ }
+    if (isJson) return parseJson(text);
   }
   return { text };
 }
@@ -58,12 +64,12 @@ function decodeData(ce: CloudEventJson): unknown {
  * CloudEvents 1.0 → ingest item. Events with the same `source` and `id` are duplicates (the spec's
  * identity), so that pair is the idempotency key unless the `idempotencykey` extension is set.
  */
-export function cloudEventToItem(body: unknown, principal: Principal): IngestItem {
+export function cloudEventToItem(body: unknown, principal: Principal, parseJson: JsonTextParser = safeJson): IngestItem {
   const ce = checkCloudEvent(body);
   if (ce.tenantid !== undefined && ce.tenantid !== principal.tenant.slug && ce.tenantid !== principal.tenant.id) {
     throw new AppError('AUTH_FORBIDDEN_TENANT', { detail: 'tenantid names another tenant than your credentials', errors: [{ pointer: '/tenantid', detail: 'not your tenant' }] });
   }
-  const data = decodeData(ce);
+  const data = decodeData(ce, parseJson);
   return {
     type: ce.type,
     userId: ce.userid ?? null,
@@ -89,14 +95,14 @@ function decodeHeaderValue(value: string): string {
 }
 
 /** Binary content mode: attributes in `ce-*` headers, the body is the data. */
-export function binaryCloudEventToItem(headers: Record<string, string | string[] | undefined>, body: unknown, principal: Principal): IngestItem {
+export function binaryCloudEventToItem(headers: Record<string, string | string[] | undefined>, body: unknown, principal: Principal, parseJson: JsonTextParser = safeJson): IngestItem {
   const attributes: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (name.startsWith('ce-') && typeof value === 'string') attributes[name.slice(3)] = decodeHeaderValue(value);
   }
   if (headers['content-type']) attributes.datacontenttype = headers['content-type'];
   attributes.data = body;
-  return cloudEventToItem(attributes, principal);
+  return cloudEventToItem(attributes, principal, parseJson);
 }
 
 export function isBinaryCloudEvent(headers: Record<string, unknown>): boolean {

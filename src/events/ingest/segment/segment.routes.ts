@@ -67,11 +67,12 @@ async function authenticate(request: FastifyRequest, authenticator: Authenticato
   request.log = request.log.child({ tenantId: principal.tenant.id });
 }
 
-function parseJson(_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void): void {
+/** The server's one JSON parser (depth limit, __proto__ rule), also for text/plain bodies. */
+function parseJson(request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void): void {
   try {
-    done(null, JSON.parse(body.toString()));
+    done(null, request.server.parseJsonBody(body.toString()));
   } catch (error) {
-    done(new AppError('VALIDATION_FAILED', { detail: `body is not valid JSON: ${(error as Error).message}` }));
+    done(error as Error);
   }
 }
 
