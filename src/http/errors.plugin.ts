@@ -1,7 +1,7 @@
 /** Answers every error as problem+json with a stable code; unknown errors become INTERNAL (500). */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, isAppError } from '../platform/errors.js';
+import { AppError, isAppError, type ErrorCode } from '../platform/errors.js';
 import { fieldErrorsFromValidation, sendProblem } from './problem.js';
 
 const FASTIFY_CODES: Record<string, (e: FastifyError) => AppError> = {
@@ -9,6 +9,15 @@ const FASTIFY_CODES: Record<string, (e: FastifyError) => AppError> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: (e) => new AppError('UNSUPPORTED_MEDIA_TYPE', { detail: e.message }),
   FST_ERR_CTP_EMPTY_JSON_BODY: (e) => new AppError('VALIDATION_FAILED', { detail: e.message }),
   FST_ERR_CTP_INVALID_JSON_BODY: (e) => new AppError('VALIDATION_FAILED', { detail: `body is not valid JSON: ${e.message}` }),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: (e) => new AppError('VALIDATION_FAILED', { detail: e.message }),
+  FST_ERR_BAD_URL: () => new AppError('URL_INVALID', { detail: 'the URL is not valid (malformed percent-encoding)' }),
+  FST_ERR_MAX_PARAM_LENGTH: () => new AppError('URI_TOO_LONG', { detail: 'a path parameter is too long' }),
+};
+
+/** Codes for other client errors (from Fastify and plugins), by status; any other 4xx keeps its status. */
+const CODES_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: 'VALIDATION_FAILED', 408: 'REQUEST_TIMEOUT', 413: 'PAYLOAD_TOO_LARGE', 414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED', 431: 'HEADERS_TOO_LARGE',
 };
 
 export function toAppError(error: FastifyError | Error): AppError {
@@ -18,10 +27,11 @@ export function toAppError(error: FastifyError | Error): AppError {
     return new AppError('VALIDATION_FAILED', { detail: error.message, errors: fieldErrorsFromValidation(fe.validation, fe.validationContext ?? 'body') });
   }
   if (fe.code && FASTIFY_CODES[fe.code]) return FASTIFY_CODES[fe.code]!(fe);
-  if (fe instanceof SyntaxError || fe.statusCode === 400) return new AppError('VALIDATION_FAILED', { detail: error.message });
-  if (fe.statusCode === 429) return new AppError('RATE_LIMITED', { detail: error.message });
-  if (fe.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE', { detail: error.message });
-  if (fe.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', { detail: error.message });
+  if (fe instanceof SyntaxError) return new AppError('VALIDATION_FAILED', { detail: error.message });
+  const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
+  const byStatus = CODES_BY_STATUS[status];
+  if (byStatus) return new AppError(byStatus, { detail: error.message });
+  if (status >= 400 && status < 500) return new AppError('VALIDATION_FAILED', { detail: error.message, status });
   return new AppError('INTERNAL', { detail: 'internal error', cause: error });
 }
 

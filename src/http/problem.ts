@@ -30,7 +30,8 @@ export function problemBody(error: AppError, instance?: string) {
 }
 
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
-  return reply.status(error.status).type('application/problem+json').send(problemBody(error, reply.request.url));
+  // The path only: a query string may carry a credential (`?access_token=`).
+  return reply.status(error.status).type('application/problem+json').send(problemBody(error, reply.request.url.split('?')[0]));
 }
 
 /** Converts Ajv errors from Fastify's validator into field errors with JSON pointers. */

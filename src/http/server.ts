@@ -12,9 +12,11 @@ import type { Authenticator } from '../identity/authenticator.js';
 import { newId } from '../platform/ids.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
+import { authFailureLimit } from './auth-failure-limit.js';
 import { authPlugin } from './auth.plugin.js';
 import { errorsPlugin } from './errors.plugin.js';
 import { healthRoutes, type HealthCheck } from './health.routes.js';
+import { clientErrorHandler, frameworkError, MAX_PARAM_LENGTH, REQUEST_TIMEOUT_MS } from './http-edges.js';
 import { jsonBodyPlugin } from './json-body.js';
 import { metricsPlugin } from './metrics.plugin.js';
 import { tenantRateLimit } from './tenant-rate-limit.js';
@@ -34,18 +36,45 @@ export interface ServerDeps {
   features: Array<{ plugin: FastifyPluginAsync<any>; options: object }>;
 }
 
+/** A client's `x-request-id`, when usable: visible ASCII only, at most 128 characters; else a new id. */
+function requestIdOf(header: string | string[] | undefined): string {
+  const cleaned = typeof header === 'string' ? header.replace(/[^\x21-\x7e]/g, '').slice(0, 128) : '';
+  return cleaned || newId();
+}
+
+/**
+ * Unauthenticated work (readiness checks, the scrape's lag query) runs once at a time: callers
+ * that arrive while it runs, or within `reuseMs` after, share its result.
+ */
+function coalesce<T>(work: () => Promise<T>, reuseMs = 1_000): () => Promise<T> {
+  let last: { at: number; result: Promise<T> } | null = null;
+  return () => {
+    if (last && Date.now() - last.at < reuseMs) return last.result;
+    const result = work();
+    const entry = { at: Date.now(), result };
+    last = entry;
+    result.then(() => { entry.at = Date.now(); }, () => { if (last === entry) last = null; });
+    return result;
+  };
+}
+
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
-    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 128) : newId()),
+    genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     bodyLimit: deps.config.BATCH_MAX_BYTES,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
     forceCloseConnections: true,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientErrorHandler(deps.logger),
   });
   await app.register(errorsPlugin);
   await app.register(jsonBodyPlugin, { maxDepth: deps.config.REQUEST_MAX_DEPTH });
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
-  await app.register(cors, { origin: true, exposedHeaders: ['x-request-id', 'retry-after'] });
+  // strictPreflight off: an OPTIONS request without CORS headers gets 204 instead of a text/plain 400.
+  await app.register(cors, { origin: true, exposedHeaders: ['x-request-id', 'retry-after'], strictPreflight: false });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -57,9 +86,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(multipart, { limits: { fileSize: 20 * 1024 * 1024, files: 100 } });
-  await app.register(metricsPlugin, { metrics: deps.metrics, beforeScrape: deps.beforeScrape });
-  await app.register(authPlugin, { authenticator: deps.authenticator });
-  await app.register(trackingPlugin, { tracker: deps.tracker });
+  await app.register(metricsPlugin, { metrics: deps.metrics, beforeScrape: deps.beforeScrape && coalesce(deps.beforeScrape) });
   await app.register(rateLimit, {
     global: true,
     hook: 'preHandler', // after authentication, so the limit is per principal
@@ -69,8 +96,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     allowList: (request) => Boolean(request.routeOptions.config.public),
     ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis, nameSpace: `${deps.config.REDIS_KEY_PREFIX}rl:` } : {}),
   });
+  await app.register(authFailureLimit, { max: deps.config.AUTH_FAILURES_PER_MINUTE }); // before auth: its check runs first
+  await app.register(authPlugin, { authenticator: deps.authenticator });
+  await app.register(trackingPlugin, { tracker: deps.tracker });
   await app.register(tenantRateLimit, { max: deps.config.TENANT_RATE_LIMIT_PER_MINUTE });
-  await app.register(healthRoutes, { health: deps.health });
+  await app.register(healthRoutes, { health: coalesce(deps.health) });
   await app.register(async (v1) => {
     for (const feature of deps.features) await v1.register(feature.plugin, feature.options);
   }, { prefix: '/v1' });

@@ -1,7 +1,8 @@
 /**
  * The per-tenant request limit, beside @fastify/rate-limit's per-principal one: every
- * authenticated request also counts against its tenant, in the same store (Redis when
- * REDIS_URL is set, so the limit holds across API processes; memory otherwise). Register it
+ * authenticated request (every ingest route, Segment's included) also counts against its tenant,
+ * in the same store (Redis when REDIS_URL is set, so the limit holds across API processes;
+ * memory otherwise). Register it
  * after `@fastify/rate-limit` and the auth plugin; it answers 429 RATE_LIMITED with `retry-after`.
  */
 import type { FastifyInstance } from 'fastify';
@@ -24,9 +25,12 @@ export const tenantRateLimit = fp(async (app: FastifyInstance, options: TenantRa
     max: settings.max,
     timeWindow: settings.timeWindowMs,
     keyGenerator: (request) => tenantLimitKey(request.principal.tenant.id),
+    allowList: () => false, // not the global list: every request with a principal counts
   });
+  // Runs for every route where a principal was found, including the Segment routes (marked public
+  // because they authenticate in preValidation, from the body's write key).
   app.addHook('preHandler', async (request, reply) => {
-    if (!request.principal || request.routeOptions.config.public) return;
+    if (!request.principal) return;
     const result = await limit(request);
     if (result.isAllowed || !result.isExceeded) return;
     reply.header('retry-after', String(Math.max(1, result.ttlInSeconds)));

@@ -1,13 +1,14 @@
 /**
  * Turns credentials into a Principal: API keys (looked up by hash, cached briefly) and JWTs
- * (HS256 secret or JWKS; tenant, user and roles from configurable claims; exp/nbf/aud/iss checked).
+ * (HS256 secret or JWKS; tenant, user and roles from configurable claims; exp/nbf/aud/iss checked;
+ * `exp` required unless JWT_MAX_TOKEN_AGE_SECONDS bounds the age of `iat`).
  */
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 import { AppError } from '../platform/errors.js';
 import type { Role, Store } from '../ports/store.port.js';
-import { hashKey } from './keys.service.js';
+import { hashKey, MAX_ID_LENGTH } from './keys.service.js';
 import type { Principal } from './principal.js';
 
 /** A revoked key stops working within this long (the lookup cache's lifetime). */
@@ -58,10 +59,7 @@ export class Authenticator {
     if (!this.#jwtKey) throw new AppError('AUTH_INVALID', { detail: 'JWTs are not accepted: set JWT_SECRET or JWT_JWKS_URL' });
     let payload: JWTPayload;
     try {
-      const options = {
-        ...(this.config.JWT_ISSUER ? { issuer: this.config.JWT_ISSUER } : {}),
-        ...(this.config.JWT_AUDIENCE ? { audience: this.config.JWT_AUDIENCE } : {}),
-      };
+      const options = this.#verifyOptions();
       const verified = typeof this.#jwtKey === 'function'
         ? await jwtVerify(token, this.#jwtKey, options)
         : await jwtVerify(token, this.#jwtKey, { ...options, algorithms: ['HS256'] });
@@ -72,17 +70,43 @@ export class Authenticator {
     return this.#principalFromClaims(payload);
   }
 
+  /**
+   * Issuer and audience when configured; `exp` required, unless JWT_MAX_TOKEN_AGE_SECONDS is set:
+   * then a token may lack `exp` but needs an `iat` no older than that.
+   */
+  #verifyOptions(): JWTVerifyOptions {
+    const maxAge = this.config.JWT_MAX_TOKEN_AGE_SECONDS;
+    return {
+      ...(this.config.JWT_ISSUER ? { issuer: this.config.JWT_ISSUER } : {}),
+      ...(this.config.JWT_AUDIENCE ? { audience: this.config.JWT_AUDIENCE } : {}),
+      ...(maxAge === undefined ? { requiredClaims: ['exp'] } : { requiredClaims: ['iat'], maxTokenAge: maxAge }),
+    };
+  }
+
   async #principalFromClaims(payload: JWTPayload): Promise<Principal> {
     const slug = payload[this.config.JWT_TENANT_CLAIM];
-    if (typeof slug !== 'string') throw new AppError('AUTH_INVALID', { detail: `JWT has no "${this.config.JWT_TENANT_CLAIM}" claim` });
+    if (typeof slug !== 'string' || slug.length > MAX_ID_LENGTH) throw new AppError('AUTH_INVALID', { detail: `JWT has no valid "${this.config.JWT_TENANT_CLAIM}" claim` });
+    const user = payload[this.config.JWT_USER_CLAIM];
+    if (user !== undefined && (typeof user !== 'string' || user.length > MAX_ID_LENGTH)) {
+      throw new AppError('AUTH_INVALID', { detail: `JWT "${this.config.JWT_USER_CLAIM}" claim must be a string of at most ${MAX_ID_LENGTH} characters` });
+    }
+    const subject = typeof payload.sub === 'string' && payload.sub.length > 0 ? payload.sub : null;
+    if (subject && subject.length > MAX_ID_LENGTH) throw new AppError('AUTH_INVALID', { detail: `JWT "sub" claim is longer than ${MAX_ID_LENGTH} characters` });
     const tenant = await this.store.tenants.bySlug(slug);
     if (!tenant) throw new AppError('AUTH_INVALID', { detail: `JWT names an unknown tenant` });
-    const user = payload[this.config.JWT_USER_CLAIM];
     const userId = typeof user === 'string' && user.length > 0 ? user : null;
     const role = rolesToRole(payload[this.config.JWT_ROLES_CLAIM]);
     if (role === 'member' && !userId) throw new AppError('AUTH_INVALID', { detail: `JWT of a member needs a "${this.config.JWT_USER_CLAIM}" claim` });
-    return { kind: 'jwt', id: `jwt:${userId ?? 'service'}`, tenant, role, userId };
+    return { kind: 'jwt', id: jwtPrincipalId(tenant.id, role, subject ?? userId), tenant, role, userId };
   }
+}
+
+/**
+ * The rate-limit identity of a JWT caller: always within its tenant (`jwt:<tenant id>:<subject>`);
+ * tokens without a subject share one identity per tenant and role.
+ */
+export function jwtPrincipalId(tenantId: string, role: Role, subject: string | null | undefined): string {
+  return subject ? `jwt:${tenantId}:${subject}` : `jwt:${tenantId}:${role}:no-subject`;
 }
 
 /** Highest role named in a roles claim (array or space-separated); members by default. */

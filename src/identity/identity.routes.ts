@@ -7,8 +7,9 @@ import { ProblemSchema } from '../http/problem.js';
 import { AppError } from '../platform/errors.js';
 import type { ApiKeyRecord, Store, Tenant } from '../ports/store.port.js';
 import type { Authenticator } from './authenticator.js';
-import { createApiKey } from './keys.service.js';
+import { createApiKey, MAX_ID_LENGTH, MAX_KEY_NAME_LENGTH } from './keys.service.js';
 
+const UserIdSchema = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH });
 const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('ingest'), Type.Literal('member')]);
 const TenantSchema = Type.Object({
   id: Type.String(), slug: Type.String(), name: Type.String(),
@@ -56,7 +57,7 @@ export async function identityRoutes(fastify: FastifyInstance, options: { store:
     config: { roles: ADMIN_ONLY },
     schema: {
       tags: ['identity'], summary: 'Create an API key (the key is shown once)',
-      body: Type.Object({ role: RoleSchema, userId: Type.Optional(Type.String({ minLength: 1 })), name: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
+      body: Type.Object({ role: RoleSchema, userId: Type.Optional(UserIdSchema), name: Type.Optional(Type.String({ maxLength: MAX_KEY_NAME_LENGTH })) }, { additionalProperties: false }),
       response: { 201: Type.Object({ key: Type.String(), ...KeySchema.properties }), 400: ProblemSchema },
     },
   }, async (request, reply) => {
@@ -66,7 +67,7 @@ export async function identityRoutes(fastify: FastifyInstance, options: { store:
 
   app.delete('/keys/:id', {
     config: { roles: ADMIN_ONLY },
-    schema: { tags: ['identity'], summary: 'Revoke an API key', params: Type.Object({ id: Type.String() }), response: { 204: Type.Null(), 404: ProblemSchema } },
+    schema: { tags: ['identity'], summary: 'Revoke an API key', params: Type.Object({ id: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }) }), response: { 204: Type.Null(), 404: ProblemSchema } },
   }, async (request, reply) => {
     if (!(await store.apiKeys.revoke(request.principal.tenant.id, request.params.id))) throw new AppError('NOT_FOUND', { detail: `no active key ${request.params.id}` });
     options.authenticator.forgetKeys();
@@ -74,7 +75,7 @@ export async function identityRoutes(fastify: FastifyInstance, options: { store:
   });
 
   app.get('/users/:userId/traits', {
-    schema: { tags: ['identity'], summary: 'Traits of a user (from Segment identify)', params: Type.Object({ userId: Type.String() }), response: { 200: Type.Object({ userId: Type.String(), traits: Type.Record(Type.String(), Type.Unknown()) }), 404: ProblemSchema } },
+    schema: { tags: ['identity'], summary: 'Traits of a user (from Segment identify)', params: Type.Object({ userId: UserIdSchema }), response: { 200: Type.Object({ userId: Type.String(), traits: Type.Record(Type.String(), Type.Unknown()) }), 404: ProblemSchema } },
   }, async (request) => {
     const userId = scopedUser(request.principal, request.params.userId)!;
     const traits = await store.identity.traits(request.principal.tenant.id, userId);

@@ -6,6 +6,10 @@ import type { ApiKeyRecord, Role, Store } from '../ports/store.port.js';
 
 const KEY_PREFIX: Record<Role, string> = { admin: 'er_admin_', ingest: 'er_ingest_', member: 'er_member_' };
 
+/** Longest user id anywhere in the API (keys, JWT claims, events), and longest key name. */
+export const MAX_ID_LENGTH = 256;
+export const MAX_KEY_NAME_LENGTH = 200;
+
 export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
@@ -19,6 +23,12 @@ export interface CreatedKey {
 export async function createApiKey(store: Store, input: { tenantId: string; role: Role; userId?: string | null; name?: string | null }): Promise<CreatedKey> {
   if (input.role === 'member' && !input.userId) {
     throw new AppError('VALIDATION_FAILED', { detail: 'a member key must be bound to a user id', errors: [{ pointer: '/userId', detail: 'required for role member' }] });
+  }
+  if (input.userId !== undefined && input.userId !== null && (input.userId.length === 0 || input.userId.length > MAX_ID_LENGTH)) {
+    throw new AppError('VALIDATION_FAILED', { detail: `a user id has 1 to ${MAX_ID_LENGTH} characters`, errors: [{ pointer: '/userId', detail: `must have 1 to ${MAX_ID_LENGTH} characters` }] });
+  }
+  if (input.name && input.name.length > MAX_KEY_NAME_LENGTH) {
+    throw new AppError('VALIDATION_FAILED', { detail: `a key name has at most ${MAX_KEY_NAME_LENGTH} characters`, errors: [{ pointer: '/name', detail: `must have at most ${MAX_KEY_NAME_LENGTH} characters` }] });
   }
   const key = `${KEY_PREFIX[input.role]}${randomToken(24)}`;
   const record: ApiKeyRecord = {

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   URL_INVALID: { status: 400, title: 'URL is not valid' },
   URI_TOO_LONG: { status: 414, title: 'URL or path parameter too long' },
   HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large' },
+  REQUEST_TIMEOUT: { status: 408, title: 'Request not received in time' },
   FILTER_TOO_COMPLEX: { status: 400, title: 'Search filter is too complex' },
   CONFIG_INVALID: { status: 500, title: 'Configuration is not valid' },
   AUTH_MISSING: { status: 401, title: 'Credentials are missing' },
