@@ -72,3 +72,41 @@ describe('JWKS tokens', () => {
     expect((await t.call('GET', '/v1/consumers', undefined, forged)).statusCode).toBe(401);
   });
 });
+
+describe('token lifetime (regression test for JWTs without exp being accepted forever)', () => {
+  const bare = (claims: Record<string, unknown>, iat?: number) => {
+    const token = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' });
+    if (iat !== undefined) token.setIssuedAt(iat);
+    return token.sign(enc);
+  };
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('rejects a JWT without exp by default', async () => {
+    const t = await startTestApp({ JWT_SECRET: SECRET });
+    try {
+      const noExp = await t.call('GET', '/v1/events', undefined, await bare({ tenant: 'demo', sub: 'ana' }, now()));
+      expect(noExp.statusCode).toBe(401);
+      expect(noExp.json()).toMatchObject({ code: 'AUTH_INVALID' });
+      expect(noExp.json().detail).toContain('exp');
+      const withExp = await new SignJWT({ tenant: 'demo', sub: 'ana' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(enc);
+      expect((await t.call('GET', '/v1/events', undefined, withExp)).statusCode).toBe(200);
+      const longSub = await new SignJWT({ tenant: 'demo', sub: 's'.repeat(257) }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(enc);
+      expect((await t.call('GET', '/v1/events', undefined, longSub)).statusCode).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('with JWT_MAX_TOKEN_AGE_SECONDS, accepts a JWT without exp whose iat is recent enough', async () => {
+    const t = await startTestApp({ JWT_SECRET: SECRET, JWT_MAX_TOKEN_AGE_SECONDS: 60 });
+    try {
+      expect((await t.call('GET', '/v1/events', undefined, await bare({ tenant: 'demo', sub: 'ana' }, now() - 5))).statusCode).toBe(200);
+      const old = await t.call('GET', '/v1/events', undefined, await bare({ tenant: 'demo', sub: 'ana' }, now() - 120));
+      expect(old.statusCode).toBe(401);
+      expect(old.json().code).toBe('AUTH_INVALID');
+      expect((await t.call('GET', '/v1/events', undefined, await bare({ tenant: 'demo', sub: 'ana' }))).statusCode).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+});
