@@ -71,7 +71,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const demo = config.DEMO_TENANT ? await ensureDemoTenant(store) : null;
 
   const registry = new ConsumerRegistry();
-  const catalog = new CatalogService(store);
+  const catalog = new CatalogService(store, { maxBytes: config.CATALOG_SCHEMA_MAX_BYTES, maxDepth: config.REQUEST_MAX_DEPTH });
   const relay = new Relay({
     store, bus, registry, logger: logger.child({ component: 'relay' }), batchSize: config.RELAY_BATCH, pollMs: config.CONSUMER_POLL_MS,
     onRelayed: () => backends.wakeConsumers(),

@@ -16,12 +16,17 @@ const CatalogTypeSchema = Type.Object({
   schema: Type.Record(Type.String(), Type.Unknown()),
 });
 
+const TypeParams = Type.Object({ type: Type.String({ minLength: 1, maxLength: 128 }) });
+
 const RegisterSchema = Type.Object({
   type: Type.String({ pattern: EVENT_TYPE_PATTERN, maxLength: 128 }),
   category: Type.String({ minLength: 1, maxLength: 64 }),
   description: Type.String({ maxLength: 1000, default: '' }),
-  schema: Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema for the event data' }),
+  schema: Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema for the event data (limits: docs/ingest.md, "Event catalog")' }),
 }, { additionalProperties: false });
+
+/** Room for category and description around the largest schema accepted. */
+const BODY_MARGIN_BYTES = 8 * 1024;
 
 export async function catalogRoutes(fastify: FastifyInstance, options: { catalog: CatalogService }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -32,7 +37,7 @@ export async function catalogRoutes(fastify: FastifyInstance, options: { catalog
   }, async (request) => ({ items: await catalog.list(request.principal.tenant.id) }));
 
   app.get('/catalog/types/:type', {
-    schema: { tags: ['catalog'], summary: 'One event type', params: Type.Object({ type: Type.String() }), response: { 200: CatalogTypeSchema, 404: ProblemSchema } },
+    schema: { tags: ['catalog'], summary: 'One event type', params: TypeParams, response: { 200: CatalogTypeSchema, 404: ProblemSchema } },
   }, async (request) => {
     const entry = await catalog.get(request.principal.tenant.id, request.params.type);
     if (!entry) throw new AppError('NOT_FOUND', { detail: `no event type ${request.params.type}` });
@@ -41,15 +46,16 @@ export async function catalogRoutes(fastify: FastifyInstance, options: { catalog
 
   app.put('/catalog/types/:type', {
     config: { roles: ADMIN_ONLY },
+    bodyLimit: catalog.schemaMaxBytes + BODY_MARGIN_BYTES,
     schema: {
-      tags: ['catalog'], summary: 'Register or replace a custom event type', params: Type.Object({ type: Type.String() }),
-      body: Type.Omit(RegisterSchema, ['type']), response: { 200: CatalogTypeSchema, 409: ProblemSchema, 422: ProblemSchema },
+      tags: ['catalog'], summary: 'Register or replace a custom event type', params: TypeParams,
+      body: Type.Omit(RegisterSchema, ['type']), response: { 200: CatalogTypeSchema, 409: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema },
     },
   }, async (request) => catalog.register(request.principal.tenant.id, { ...request.body, type: request.params.type, description: request.body.description ?? '' }));
 
   app.delete('/catalog/types/:type', {
     config: { roles: ADMIN_ONLY },
-    schema: { tags: ['catalog'], summary: 'Remove a custom event type', params: Type.Object({ type: Type.String() }), response: { 204: Type.Null(), 404: ProblemSchema, 409: ProblemSchema } },
+    schema: { tags: ['catalog'], summary: 'Remove a custom event type', params: TypeParams, response: { 204: Type.Null(), 404: ProblemSchema, 409: ProblemSchema } },
   }, async (request, reply) => {
     if (!(await catalog.remove(request.principal.tenant.id, request.params.type))) throw new AppError('NOT_FOUND', { detail: `no registered type ${request.params.type}` });
     return reply.status(204).send(null);

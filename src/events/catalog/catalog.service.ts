@@ -1,6 +1,8 @@
 /**
  * The event catalog: built-in types plus each tenant's registered types, with compiled
  * validators for `data`. Unknown types pass as `custom` unless the tenant is in strict mode.
+ * A tenant's schema is checked by schema-guard.ts before it is stored, and its patterns run on
+ * RE2, so validating an event never stalls the server (see docs/ingest.md, "Event catalog").
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -8,6 +10,7 @@ import { LRUCache } from 'lru-cache';
 import { AppError, type FieldError } from '../../platform/errors.js';
 import type { CatalogEntry, Store, Tenant } from '../../ports/store.port.js';
 import { BUILT_IN_BY_TYPE, BUILT_IN_TYPES, EVENT_TYPE_REGEX, type BuiltInType } from './builtin-types.js';
+import { checkSchemaSafety, DEFAULT_SCHEMA_LIMITS, re2RegExp, unsafe, UnsafePatternError, type SchemaLimits } from './schema-guard.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -46,13 +49,21 @@ function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
   });
 }
 
+type Lookup = { entry: CatalogEntry | null; validate: ValidateFunction | null; error?: AppError };
+
+/** Ajv's RegExp engine: RE2 (linear time); `code` names it for Ajv's code generation. */
+const regExp = Object.assign((pattern: string) => re2RegExp(pattern), { code: 're2RegExp' });
+
 export class CatalogService {
-  readonly #ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
+  // addUsedSchema off: compiled tenant schemas are not kept by id, so one can never name another.
+  readonly #ajv = addFormats(new Ajv({ allErrors: true, strict: false, addUsedSchema: false, code: { regExp } }));
   readonly #builtIn = new Map<string, ValidateFunction>();
   readonly #subjects = new Map<string, (data: unknown) => string | null>();
-  readonly #registered = new LRUCache<string, { entry: CatalogEntry | null; validate: ValidateFunction | null }>({ max: 5000, ttl: 5_000 });
+  readonly #registered = new LRUCache<string, Lookup>({ max: 5000, ttl: 5_000 });
+  readonly #limits: SchemaLimits;
 
-  constructor(private readonly store: Store) {
+  constructor(private readonly store: Store, limits: Partial<SchemaLimits> = {}) {
+    this.#limits = { ...DEFAULT_SCHEMA_LIMITS, ...limits };
     for (const t of BUILT_IN_TYPES) {
       this.#builtIn.set(t.type, this.#ajv.compile(t.schema));
       this.#subjects.set(t.type, subjectReader(t.subject));
@@ -67,6 +78,7 @@ export class CatalogService {
     const builtIn = BUILT_IN_BY_TYPE.get(type);
     if (builtIn) return { type, category: builtIn.category, origin: 'built-in', validate: this.#wrap(this.#builtIn.get(type)!), subjectOf: this.#subjects.get(type)! };
     const registered = await this.#lookup(tenant.id, type);
+    if (registered.error) throw registered.error;
     if (registered.entry) return { type, category: registered.entry.category, origin: 'registered', validate: this.#wrap(registered.validate!), subjectOf: noSubject };
     if (tenant.settings.strictTypes) {
       throw new AppError('EVENT_TYPE_UNKNOWN', { detail: `"${type}" is not in the catalog and tenant ${tenant.slug} accepts only known types`, errors: [{ pointer: '/type', detail: 'unknown event type' }] });
@@ -89,14 +101,16 @@ export class CatalogService {
     return entry && { type: entry.type, category: entry.category, description: entry.description, schema: entry.schema, origin: 'registered' };
   }
 
+  /** The largest schema accepted, in bytes (CATALOG_SCHEMA_MAX_BYTES). */
+  get schemaMaxBytes(): number {
+    return this.#limits.maxBytes;
+  }
+
   async register(tenantId: string, input: { type: string; category: string; description: string; schema: Record<string, unknown> }): Promise<CatalogListing> {
-    if (!EVENT_TYPE_REGEX.test(input.type)) throw new AppError('EVENT_TYPE_INVALID', { detail: `"${input.type}" is not a valid event type`, errors: [{ pointer: '/type', detail: 'invalid event type name' }] });
+    if (!EVENT_TYPE_REGEX.test(input.type) || input.type.length > 128) throw new AppError('EVENT_TYPE_INVALID', { detail: `"${input.type}" is not a valid event type`, errors: [{ pointer: '/type', detail: 'invalid event type name' }] });
     if (BUILT_IN_BY_TYPE.has(input.type)) throw new AppError('EVENT_TYPE_BUILT_IN', { detail: `${input.type} is built in` });
-    try {
-      this.#ajv.compile(input.schema);
-    } catch (error) {
-      throw new AppError('VALIDATION_FAILED', { detail: `schema does not compile: ${(error as Error).message}`, errors: [{ pointer: '/schema', detail: (error as Error).message }] });
-    }
+    checkSchemaSafety(input.schema, this.#limits);
+    this.#compile(input.schema);
     await this.store.catalog.upsert({ tenantId, ...input, createdAt: Date.now() });
     this.#registered.delete(`${tenantId}\u0000${input.type}`);
     return { ...input, origin: 'registered' };
@@ -113,9 +127,32 @@ export class CatalogService {
     const cached = this.#registered.get(key);
     if (cached) return cached;
     const entry = (await this.store.catalog.get(tenantId, type)) ?? null;
-    const value = { entry, validate: entry ? this.#ajv.compile(entry.schema) : null };
+    let value: Lookup = { entry, validate: null };
+    if (entry) {
+      try {
+        checkSchemaSafety(entry.schema, this.#limits);
+        value.validate = this.#compile(entry.schema);
+      } catch (error) {
+        // Stored before today's rules: events of this type are refused until it is registered again.
+        const reason = error instanceof AppError ? error.message : String(error);
+        value = { entry, validate: null, error: unsafe(`the registered schema of ${type} is no longer accepted (${reason}); register it again`) };
+      }
+    }
     this.#registered.set(key, value);
     return value;
+  }
+
+  /** Compiles a tenant schema; any compile error is 422 CATALOG_SCHEMA_UNSAFE, never a 500. */
+  #compile(schema: Record<string, unknown>): ValidateFunction {
+    try {
+      const validate = this.#ajv.compile(schema);
+      this.#ajv.removeSchema(schema); // Ajv would keep every compiled object for ever
+      return validate;
+    } catch (error) {
+      this.#ajv.removeSchema(schema);
+      if (error instanceof UnsafePatternError) throw unsafe(error.message);
+      throw unsafe(`the schema does not compile: ${(error as Error).message}`);
+    }
   }
 
   #wrap(validate: ValidateFunction): (data: unknown) => FieldError[] {

@@ -1,0 +1,127 @@
+/**
+ * Tenant catalog schemas on a real server can never stall other tenants: patterns run on RE2
+ * (regression test for `^(a+)+$` blocking every tenant, doubling per character), patterns RE2
+ * cannot run are refused at registration, and schemas are bounded in bytes, depth, `$ref`
+ * expansion and quadratic keywords; every refusal is 422 CATALOG_SCHEMA_UNSAFE, never a 500.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+let t: TestApp;
+beforeAll(async () => { t = await startTestApp(); });
+afterAll(async () => { await t.close(); });
+
+const register = (type: string, schema: unknown) => t.call('PUT', `/v1/catalog/types/${type}`, { category: 'test', schema });
+const send = (type: string, data: unknown) => t.call('POST', '/v1/events', { type, data }, t.ingestKey);
+
+async function expectUnsafe(schema: unknown, detail?: string) {
+  const res = await register('unsafe.schema', schema);
+  expect(res.statusCode, res.body).toBe(422);
+  expect(res.headers['content-type']).toContain('application/problem+json');
+  expect(res.json().code).toBe('CATALOG_SCHEMA_UNSAFE');
+  if (detail) expect(res.json().detail).toContain(detail);
+}
+
+describe('patterns run in linear time', () => {
+  // 40 characters: a backtracking engine needs ~2^40 steps, so a regression hangs this test.
+  const evil = `${'a'.repeat(40)}!`;
+
+  it('a catastrophic pattern is accepted and one event is answered while health answers too', async () => {
+    expect((await register('redos.pattern', { type: 'object', properties: { name: { type: 'string', pattern: '^(a+)+$' } } })).statusCode).toBe(200);
+    const [event, health] = await Promise.all([send('redos.pattern', { name: evil }), t.call('GET', '/health/live', undefined, null)]);
+    expect(health.statusCode).toBe(200);
+    expect(event.statusCode).toBe(422);
+    expect(event.json()).toMatchObject({ code: 'EVENT_SCHEMA_INVALID', errors: [{ pointer: '/data/name' }] });
+    expect((await send('redos.pattern', { name: 'a'.repeat(10_000) })).statusCode).toBe(202);
+  });
+
+  it('patternProperties and propertyNames run on the same engine', async () => {
+    const schema = { type: 'object', patternProperties: { '^(a|aa)+$': { type: 'integer' } }, propertyNames: { pattern: '^(a|a)*(!|b)?$' } };
+    expect((await register('redos.keys', schema)).statusCode).toBe(200);
+    const res = await send('redos.keys', { [evil]: 'not an integer', [`${'a'.repeat(40)}`]: 'x' });
+    expect(res.statusCode).toBe(422);
+    expect((await send('redos.keys', { aaaa: 1 })).statusCode).toBe(202);
+  });
+
+  it('ordinary patterns keep their meaning (classes, unicode, escapes, named groups)', async () => {
+    const schema = { type: 'object', properties: {
+      sku: { type: 'string', pattern: '^[A-Z]{3}-\\d{4}$' },
+      word: { type: 'string', pattern: '^\\p{L}+$' },
+      accent: { type: 'string', pattern: '\\u00e9' },
+      year: { type: 'string', pattern: '^(?<year>\\d{4})$' },
+    } };
+    expect((await register('patterns.ok', schema)).statusCode).toBe(200);
+    expect((await send('patterns.ok', { sku: 'ABC-1234', word: 'héllo', accent: 'café', year: '2024' })).statusCode).toBe(202);
+    for (const bad of [{ sku: 'abc-1234' }, { word: 'h3llo' }, { accent: 'cafe' }, { year: '24' }]) {
+      expect((await send('patterns.ok', bad)).statusCode, JSON.stringify(bad)).toBe(422);
+    }
+  });
+
+  it('patterns RE2 cannot run (backreferences, lookaround) are refused at registration', async () => {
+    await expectUnsafe({ type: 'object', properties: { x: { type: 'string', pattern: '^(a)\\1$' } } }, 'linear time');
+    await expectUnsafe({ type: 'object', properties: { x: { type: 'string', pattern: '^(?=a)a$' } } }, 'linear time');
+    await expectUnsafe({ type: 'object', patternProperties: { '(?!x)y': {} } }, 'linear time');
+    await expectUnsafe({ type: 'object', propertyNames: { pattern: '(a)(?<!b)' } }, 'linear time');
+    expect((await t.call('GET', '/v1/catalog/types/unsafe.schema')).statusCode).toBe(404);
+  });
+});
+
+describe('schemas are bounded', () => {
+  it(`a schema over CATALOG_SCHEMA_MAX_BYTES is refused with 422, a much larger body with 413`, async () => {
+    const max = t.config.CATALOG_SCHEMA_MAX_BYTES;
+    await expectUnsafe({ type: 'object', description: 'x'.repeat(max) }, 'bytes');
+    const huge = await register('unsafe.schema', { description: 'x'.repeat(max * 4) });
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json().code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('a schema nested deeper than REQUEST_MAX_DEPTH is refused before any work', async () => {
+    let schema: Record<string, unknown> = { type: 'string' };
+    for (let i = 0; i < 40; i++) schema = { type: 'object', properties: { x: schema } };
+    const res = await register('unsafe.schema', schema);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('REQUEST_TOO_DEEP');
+  });
+
+  it('$ref: local pointers work; remote, missing, recursive and exponential ones are refused', async () => {
+    const ok = { type: 'object', $defs: { id: { type: 'string', minLength: 2 } }, properties: { a: { $ref: '#/$defs/id' }, b: { $ref: '#/$defs/id' } } };
+    expect((await register('refs.ok', ok)).statusCode).toBe(200);
+    expect((await send('refs.ok', { a: 'xy', b: 'zz' })).statusCode).toBe(202);
+    expect((await send('refs.ok', { a: 'x' })).json().code).toBe('EVENT_SCHEMA_INVALID');
+
+    await expectUnsafe({ $ref: 'https://example.com/schema.json' }, 'JSON pointer');
+    await expectUnsafe({ properties: { a: { $ref: '#/$defs/missing' } } }, 'does not point');
+    await expectUnsafe({ $defs: { node: { type: 'object', properties: { next: { $ref: '#/$defs/node' } } } }, $ref: '#/$defs/node' }, 'recursive');
+    await expectUnsafe({ anyOf: [{ $ref: '#' }] }, 'recursive');
+    // d0 uses d1 twice, d1 uses d2 twice, …: 2^30 validations of one value.
+    const defs: Record<string, unknown> = { d30: { type: 'string' } };
+    for (let i = 0; i < 30; i++) defs[`d${i}`] = { allOf: [{ $ref: `#/$defs/d${i + 1}` }, { $ref: `#/$defs/d${i + 1}` }] };
+    await expectUnsafe({ $defs: defs, $ref: '#/$defs/d0' }, 'expanded');
+  });
+
+  it('$id is refused (references stay inside a schema, one tenant never names another)', async () => {
+    await expectUnsafe({ $id: 'https://example.com/shared', type: 'object' }, '$id');
+    await expectUnsafe({ properties: { a: { $id: 'inner', type: 'string' } } }, '$id');
+  });
+
+  it('uniqueItems needs scalar items or a small maxItems (its check is quadratic)', async () => {
+    await expectUnsafe({ type: 'array', uniqueItems: true }, 'uniqueItems');
+    await expectUnsafe({ type: 'array', items: { type: 'object' }, uniqueItems: true, maxItems: 100_000 }, 'uniqueItems');
+    expect((await register('unique.scalars', { type: 'object', properties: { tags: { type: 'array', items: { type: 'string' }, uniqueItems: true } } })).statusCode).toBe(200);
+    expect((await register('unique.small', { type: 'object', properties: { rows: { type: 'array', uniqueItems: true, maxItems: 1000 } } })).statusCode).toBe(200);
+    expect((await send('unique.scalars', { tags: ['a', 'a'] })).statusCode).toBe(422);
+  });
+
+  it('schemas that do not compile answer 422, not 500', async () => {
+    await expectUnsafe({ type: 'nonsense' }, 'does not compile');
+    await expectUnsafe({ type: 'string', minLength: -1 }, 'does not compile');
+  });
+
+  it('type names are bounded: a 200-character name answers 4xx', async () => {
+    const name = `a.${'b'.repeat(200)}`;
+    const res = await register(name, { type: 'object' });
+    expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    expect(res.statusCode).toBeLessThan(500);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+});
