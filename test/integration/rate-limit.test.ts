@@ -1,7 +1,8 @@
 /**
- * Rate limits per principal and per tenant (issue 4, item 3), run against the in-memory counter
- * store and Redis alike. With Redis the counters are shared: a second server process (here a
- * second app on the same PostgreSQL schema and Redis prefix) sees the tenant's spent budget.
+ * Rate limits per principal and per tenant (issue 4, item 3), and failed authentications per
+ * client address (issue 7), run against the in-memory counter store and Redis alike. With Redis
+ * the counters are shared: a second server process (here a second app on the same PostgreSQL
+ * schema and Redis prefix) sees the tenant's spent budget and the address's failures.
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import { freshPgSchema, redisUrl, uniqueSuffix, type FreshPgSchema } from '../he
 
 const PRINCIPAL_MAX = 3;
 const TENANT_MAX = 5;
+const AUTH_FAILURES_MAX = 3;
 
 interface Variant {
   name: 'memory' | 'redis';
@@ -74,6 +76,33 @@ describe.each(variants)('rate limits ($name counters)', (variant) => {
     expect((await get(other)).statusCode).toBe(200);
     for (let i = 0; i < TENANT_MAX + 2; i += 1) {
       expect((await t.app.http!.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    }
+  });
+
+  it('limits failed authentications per address in the same store, before any key lookup', async () => {
+    const failures = await startTestApp({ ...(await variant.overrides()), AUTH_FAILURES_PER_MINUTE: AUTH_FAILURES_MAX });
+    cleanups.push(() => failures.close());
+    const attempt = (key: string, address = '10.1.0.1', app: App = failures.app) =>
+      app.http!.inject({ method: 'GET', url: '/v1/consumers', remoteAddress: address, headers: { authorization: `Bearer ${key}` } });
+    for (let i = 0; i < AUTH_FAILURES_MAX; i += 1) expect((await attempt(`er_admin_guess${i}`)).statusCode).toBe(401);
+    const limited = await attempt(failures.adminKey);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await attempt(failures.adminKey, '10.1.0.2')).statusCode).toBe(200);
+    if (variant.name !== 'redis') return;
+    // Another process shares the count: after its own first failure from the address, it refuses too.
+    const config = loadConfig({ ...failures.config, PORT: 0, DEMO_TENANT: false }, {});
+    const second = await createApp(config, { logger: createLogger('silent') });
+    cleanups.push(() => second.stop());
+    await second.http!.ready();
+    expect((await attempt('er_admin_guess-elsewhere', '10.1.0.1', second)).statusCode).toBe(401);
+    expect((await attempt(failures.adminKey, '10.1.0.1', second)).statusCode).toBe(429);
+    const redis = new Redis(redisUrl());
+    try {
+      expect(await redis.keys(`${config.REDIS_KEY_PREFIX}rl:*af:10.1.0.1`)).toHaveLength(1);
+    } finally {
+      redis.disconnect();
     }
   });
 
