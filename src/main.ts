@@ -79,7 +79,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const sanitise = createSanitiser(sensitiveKeys(config), config.SENSITIVE_MODE);
   const ingest = new IngestService({
     store, catalog, metrics, sanitise,
-    idempotencyWindowMs: config.IDEMPOTENCY_WINDOW_HOURS * 3_600_000, onAppended: relay.wake,
+    idempotencyWindowMs: config.IDEMPOTENCY_WINDOW_HOURS * 3_600_000, eventMaxBytes: config.EVENT_MAX_BYTES, onAppended: relay.wake,
   });
   const hub = new RealtimeHub(broadcast, metrics, backends.describe.broadcast === 'local');
   const replay = new ReplayService(store, bus, registry);
@@ -87,7 +87,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     store, bus, registry, metrics, logger: logger.child({ component: 'dispatcher' }), leaseMs: config.CONSUMER_LEASE_MS,
     retry: { maxAttempts: config.CONSUMER_MAX_ATTEMPTS, backoffBaseMs: config.CONSUMER_BACKOFF_BASE_MS, backoffMaxMs: config.CONSUMER_BACKOFF_MAX_MS },
   });
-  const tracker = new Tracker(ingest, logger.child({ component: 'tracking' }));
+  const tracker = new Tracker(ingest, logger.child({ component: 'tracking' }), { headerMaxLength: config.HEADER_MAX_LENGTH });
   const authenticator = new Authenticator(store, config);
 
   const retrieval = await createRetrieval({ config, db: store.db, cache: backends.cache, ingest, replay, logger, metrics });

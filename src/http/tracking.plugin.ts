@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { clip, ENVELOPE_MAX_LENGTH } from '../events/ingest/envelope.js';
 import type { IngestItem, IngestService } from '../events/ingest/ingest.service.js';
 import type { Principal } from '../identity/principal.js';
 import type { Logger } from '../platform/logger.js';
@@ -25,7 +26,12 @@ export class Tracker {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly ingest: IngestService, private readonly logger: Logger) {}
+  /** Longest value kept from a copied request header (HEADER_MAX_LENGTH). */
+  readonly headerMaxLength: number;
+
+  constructor(private readonly ingest: IngestService, private readonly logger: Logger, options: { headerMaxLength?: number } = {}) {
+    this.headerMaxLength = options.headerMaxLength ?? 512;
+  }
 
   record(principal: Principal, item: IngestItem): void {
     if (this.#queue.length >= MAX_QUEUE) {
@@ -63,12 +69,13 @@ export const trackingPlugin = fp(async (app: FastifyInstance, options: { tracker
   app.addHook('onResponse', async (request, reply) => {
     const track = request.routeOptions.config.track;
     if (!track || !request.principal) return;
-    const sessionHeader = request.headers['x-session-id'];
+    // Copied headers are cut to HEADER_MAX_LENGTH and to the envelope's limits, never a reason to reject.
+    const max = options.tracker.headerMaxLength;
     options.tracker.record(request.principal, {
       type: track.type ?? 'api.called',
       userId: request.principal.userId,
-      sessionId: typeof sessionHeader === 'string' ? sessionHeader : null,
-      sourceApp: typeof request.headers['x-source-app'] === 'string' ? request.headers['x-source-app'] : null,
+      sessionId: clip(request.headers['x-session-id'], Math.min(max, ENVELOPE_MAX_LENGTH.sessionId)),
+      sourceApp: clip(request.headers['x-source-app'], Math.min(max, ENVELOPE_MAX_LENGTH.sourceApp)),
       data: {
         route: request.routeOptions.url,
         method: request.method,

@@ -20,7 +20,13 @@ export interface EventRecord {
 }
 
 /** An event ready to append (the server has validated, sanitised and enriched it). */
-export type NewEvent = EventRecord;
+export interface NewEvent extends EventRecord {
+  /**
+   * What the idempotency table records: the key as scoped by the server (default: `idempotencyKey`)
+   * and a hash of the normalised item (null: any body with this key is a duplicate).
+   */
+  idempotency?: { key: string; bodyHash: string | null };
+}
 
 export type DeliveryStatus = 'pending' | 'processing' | 'done' | 'failed' | 'dead';
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'processing', 'done', 'failed', 'dead'];

@@ -42,6 +42,11 @@ export interface AppendResult {
   id: string;
   /** True when the idempotency key was seen within the window: nothing new was stored. */
   duplicate: boolean;
+  /**
+   * True when the key was seen within the window with a different body hash: nothing was stored
+   * and `id` is the original event's (callers answer 409 and must not reveal it).
+   */
+  conflict?: boolean;
 }
 
 export interface EventListFilter extends EventSelection {
@@ -108,7 +113,8 @@ export interface CatalogStore {
 export interface EventStore {
   /**
    * Appends events and their outbox rows in one transaction. An idempotency key already seen
-   * for the tenant since `idempotencySince` returns the original id and stores nothing.
+   * for the tenant since `idempotencySince` returns the original id and stores nothing; with a
+   * body hash that differs from the stored one (both known) the result is a `conflict`.
    */
   append(events: NewEvent[], idempotencySince: number): Promise<AppendResult[]>;
   get(tenantId: string, id: string): Promise<EventRecord | undefined>;
@@ -166,6 +172,12 @@ export interface IdentityStore {
   link(tenantId: string, kind: 'anonymous' | 'alias' | 'group', fromId: string, toId: string, now: number): Promise<void>;
   /** The user id an anonymous id or alias was stitched to, if any. */
   resolve(tenantId: string, anonymousOrAlias: string): Promise<string | undefined>;
+  /**
+   * True when the tenant already knows `id` as someone: it has traits, an anonymous id or alias
+   * was stitched to it, or events were stored with it as their user. (A member may only alias
+   * ids nobody has used yet.)
+   */
+  isKnown(tenantId: string, id: string): Promise<boolean>;
 }
 
 /** Per-tenant, per-type, per-hour event counts kept by the `stats` consumer. */

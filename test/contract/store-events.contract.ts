@@ -61,6 +61,37 @@ export function describeEventContract(store: StoreGetter): void {
       expect(await store().events.count(tenant, {})).toBe(2);
     });
 
+    it('answers a key seen with a different body hash as a conflict, the same hash as a duplicate', async () => {
+      const tenant = await newTenant(store());
+      const claim = (bodyHash: string | null) => ({ key: 'native:order-9', bodyHash });
+      const original = { ...makeEvent(tenant, T0 + 1, { idempotencyKey: 'order-9' }), idempotency: claim('h1') };
+      expect(await store().events.append([original], 0)).toEqual([{ id: original.id, duplicate: false }]);
+      const same = { ...makeEvent(tenant, T0 + 2, { idempotencyKey: 'order-9' }), idempotency: claim('h1') };
+      const changed = { ...makeEvent(tenant, T0 + 3, { idempotencyKey: 'order-9' }), idempotency: claim('h2') };
+      const unknown = { ...makeEvent(tenant, T0 + 4, { idempotencyKey: 'order-9' }), idempotency: claim(null) };
+      expect(await store().events.append([same, changed, unknown], 0)).toEqual([
+        { id: original.id, duplicate: true }, { id: original.id, duplicate: true, conflict: true }, { id: original.id, duplicate: true },
+      ]);
+      // The scoped key is what counts: the stored event keeps the key as sent.
+      const otherScope = { ...makeEvent(tenant, T0 + 5, { idempotencyKey: 'order-9' }), idempotency: { key: 'segment:order-9', bodyHash: 'h2' } };
+      expect(await store().events.append([otherScope], 0)).toEqual([{ id: otherScope.id, duplicate: false }]);
+      expect((await store().events.get(tenant, otherScope.id))?.idempotencyKey).toBe('order-9');
+      expect(await store().events.count(tenant, {})).toBe(2);
+    });
+
+    it('compares body hashes inside one batch, and takes a new hash once the key is older than the window', async () => {
+      const tenant = await newTenant(store());
+      const at = (ms: number, bodyHash: string) => ({ ...makeEvent(tenant, ms, { idempotencyKey: 'k' }), idempotency: { key: 'native:k', bodyHash } });
+      const [a, b, c] = [at(T0, 'h1'), at(T0 + 1, 'h2'), at(T0 + 2, 'h1')];
+      expect(await store().events.append([a, b, c], T0 - WINDOW)).toEqual([
+        { id: a.id, duplicate: false }, { id: a.id, duplicate: true, conflict: true }, { id: a.id, duplicate: true },
+      ]);
+      const later = at(T0 + WINDOW + 1, 'h2');
+      expect(await store().events.append([later], later.receivedAt - WINDOW)).toEqual([{ id: later.id, duplicate: false }]);
+      const again = at(T0 + WINDOW + 2, 'h2');
+      expect(await store().events.append([again], again.receivedAt - WINDOW)).toEqual([{ id: later.id, duplicate: true }]);
+    });
+
     it('keeps idempotency keys per tenant', async () => {
       const [a, b] = [await newTenant(store()), await newTenant(store())];
       const ea = makeEvent(a, T0, { idempotencyKey: 'shared' });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/platform/ids.js';
 import type { ApiKeyRecord } from '../../src/ports/store.port.js';
-import { HOUR, T0, idAt, newConsumer, newTenant } from './store.fixtures.js';
+import { HOUR, T0, idAt, makeEvent, newConsumer, newTenant } from './store.fixtures.js';
 import type { StoreGetter } from './store.contract.js';
 
 export function describeIdentityContract(store: StoreGetter): void {
@@ -134,6 +134,19 @@ export function describeIdentityContract(store: StoreGetter): void {
       expect(await store().identity.resolve(other, 'anon-1')).toBeUndefined();
       await store().identity.link(tenant, 'anonymous', 'anon-1', 'user-3', T0 + 10);
       expect(await store().identity.resolve(tenant, 'anon-1')).toBe('user-3');
+    });
+
+    it('knows an id by its traits, as a link target, or as the user of events, per tenant', async () => {
+      const tenant = await newTenant(store());
+      const other = await newTenant(store());
+      await store().identity.mergeTraits(tenant, 'with-traits', { plan: 'pro' }, T0);
+      await store().identity.link(tenant, 'alias', 'old-id', 'link-target', T0);
+      await store().identity.link(tenant, 'group', 'group-member', 'group-1', T0);
+      await store().events.append([makeEvent(tenant, T0, { userId: 'event-user' })], 0);
+      for (const id of ['with-traits', 'link-target', 'event-user']) expect(await store().identity.isKnown(tenant, id), id).toBe(true);
+      // An id only linked from, a group, and a stranger are nobody yet; nor is anyone in another tenant.
+      for (const id of ['old-id', 'group-1', 'stranger']) expect(await store().identity.isKnown(tenant, id), id).toBe(false);
+      for (const id of ['with-traits', 'link-target', 'event-user']) expect(await store().identity.isKnown(other, id), `${id} in another tenant`).toBe(false);
     });
   });
 

@@ -14,7 +14,8 @@ export interface EventsTable {
   session_id: string | null; category: string; source_app: string | null; time: number; received_at: number;
   idempotency_key: string | null; data: string | null;
 }
-export interface IdempotencyKeysTable { tenant_id: string; key: string; event_id: string; created_at: number }
+/** `body_hash`: SHA-256 of the normalised item first stored under the key (null for keys from before it was kept). */
+export interface IdempotencyKeysTable { tenant_id: string; key: string; event_id: string; created_at: number; body_hash: string | null }
 export interface OutboxTable { seq: Generated<number>; event_id: string; tenant_id: string; type: string; user_id: string | null }
 export interface DeliveriesTable {
   consumer: string; event_id: string; tenant_id: string; status: string; attempts: number; last_error: string | null;

@@ -44,22 +44,33 @@ function applyRange<QB extends { where: (...args: any[]) => QB }>(qb: QB, select
   return q;
 }
 
+interface Claim { key: string; bodyHash: string | null }
+type ClaimOutcome = { kind: 'fresh' } | { kind: 'duplicate' | 'conflict'; id: string };
+
+const sameBody = (a: string | null, b: string | null) => a === null || b === null || a === b;
+
 /**
  * Takes an idempotency key for `event`, unless it was taken since `since`: then returns the
- * original event id. One upsert, so concurrent appends of one key (PostgreSQL) store one event.
+ * original event id, as a conflict when the stored body hash differs. One upsert, so concurrent
+ * appends of one key (PostgreSQL) store one event.
  */
-async function claimKey(trx: Transaction<Database>, event: NewEvent, key: string, since: number): Promise<string | undefined> {
+async function claimKey(trx: Transaction<Database>, event: NewEvent, claim: Claim, since: number): Promise<ClaimOutcome> {
   const taken = await trx.insertInto('idempotency_keys')
-    .values({ tenant_id: event.tenantId, key, event_id: event.id, created_at: event.receivedAt })
+    .values({ tenant_id: event.tenantId, key: claim.key, event_id: event.id, created_at: event.receivedAt, body_hash: claim.bodyHash })
     .onConflict((oc) => oc.columns(['tenant_id', 'key'])
-      .doUpdateSet({ event_id: event.id, created_at: event.receivedAt })
+      .doUpdateSet({ event_id: event.id, created_at: event.receivedAt, body_hash: claim.bodyHash })
       .where('idempotency_keys.created_at', '<', since))
     .returning('event_id')
     .executeTakeFirst();
-  if (taken) return undefined;
-  const existing = await trx.selectFrom('idempotency_keys').select('event_id')
-    .where('tenant_id', '=', event.tenantId).where('key', '=', key).executeTakeFirstOrThrow();
-  return existing.event_id;
+  if (taken) return { kind: 'fresh' };
+  const existing = await trx.selectFrom('idempotency_keys').select(['event_id', 'body_hash'])
+    .where('tenant_id', '=', event.tenantId).where('key', '=', claim.key).executeTakeFirstOrThrow();
+  return { kind: sameBody(existing.body_hash, claim.bodyHash) ? 'duplicate' : 'conflict', id: existing.event_id };
+}
+
+function claimOf(event: NewEvent): Claim | null {
+  if (event.idempotency) return event.idempotency;
+  return event.idempotencyKey === null ? null : { key: event.idempotencyKey, bodyHash: null };
 }
 
 export function sqlEventStore(db: Kysely<Database>): EventStore {
@@ -68,13 +79,19 @@ export function sqlEventStore(db: Kysely<Database>): EventStore {
       return db.transaction().execute(async (trx) => {
         const results: AppendResult[] = [];
         const fresh: typeof events = [];
-        const seenInBatch = new Map<string, string>();
+        const seenInBatch = new Map<string, { id: string; bodyHash: string | null }>();
         for (const event of events) {
-          const key = event.idempotencyKey;
-          const batchKey = `${event.tenantId}\u0000${key}`;
-          const original = key === null ? undefined : seenInBatch.get(batchKey) ?? await claimKey(trx, event, key, idempotencySince);
-          if (original !== undefined) { results.push({ id: original, duplicate: true }); continue; }
-          if (key !== null) seenInBatch.set(batchKey, event.id);
+          const claim = claimOf(event);
+          const batchKey = `${event.tenantId}\u0000${claim?.key}`;
+          const earlier = claim === null ? undefined : seenInBatch.get(batchKey);
+          const outcome: ClaimOutcome | null = claim === null ? null
+            : earlier ? { kind: sameBody(earlier.bodyHash, claim.bodyHash) ? 'duplicate' : 'conflict', id: earlier.id }
+              : await claimKey(trx, event, claim, idempotencySince);
+          if (outcome && outcome.kind !== 'fresh') {
+            results.push({ id: outcome.id, duplicate: true, ...(outcome.kind === 'conflict' ? { conflict: true } : {}) });
+            continue;
+          }
+          if (claim !== null) seenInBatch.set(batchKey, { id: event.id, bodyHash: claim.bodyHash });
           fresh.push(event);
           results.push({ id: event.id, duplicate: false });
         }

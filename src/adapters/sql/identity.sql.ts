@@ -128,5 +128,14 @@ export function sqlIdentityStore(db: Kysely<Database>, dialect: SqlDialect): Ide
         .orderBy('created_at', 'desc').executeTakeFirst();
       return row?.to_id;
     },
+    async isKnown(tenantId, id) {
+      const [traits, linked, events] = await Promise.all([
+        db.selectFrom('user_traits').select('user_id').where('tenant_id', '=', tenantId).where('user_id', '=', id).executeTakeFirst(),
+        db.selectFrom('identity_links').select('to_id')
+          .where('tenant_id', '=', tenantId).where('kind', 'in', ['anonymous', 'alias']).where('to_id', '=', id).limit(1).executeTakeFirst(),
+        db.selectFrom('events').select('id').where('tenant_id', '=', tenantId).where('user_id', '=', id).limit(1).executeTakeFirst(),
+      ]);
+      return traits !== undefined || linked !== undefined || events !== undefined;
+    },
   };
 }

@@ -150,9 +150,24 @@ const migration003: Migration = {
   },
 };
 
+/**
+ * A hash of the normalised item beside each idempotency key: a key reused with a different body
+ * is a conflict (409), not a silent duplicate. Keys stored before have none and stay duplicates.
+ * Links are also found by their target (is this id someone's user already?).
+ */
+const migration004: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('idempotency_keys').addColumn('body_hash', text).execute();
+    await db.schema.createIndex('identity_links_target').on('identity_links').columns(['tenant_id', 'to_id']).execute();
+  },
+};
+
 /** Migrations keyed by name; names sort in application order. */
 export function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
-  return { '001_event_backbone': migration001(dialect), '002_deliveries_claim_index': migration002, '003_deliveries_lean_indexes': migration003 };
+  return {
+    '001_event_backbone': migration001(dialect), '002_deliveries_claim_index': migration002, '003_deliveries_lean_indexes': migration003,
+    '004_idempotency_hash_link_targets': migration004,
+  };
 }
 
 export function migrationProvider(dialect: SqlDialect, extra: Record<string, Migration> = {}): MigrationProvider {

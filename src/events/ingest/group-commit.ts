@@ -3,11 +3,11 @@
  * written in one transaction, so a burst of single-event requests costs one commit, not one each.
  * Each caller still gets its own results, in order, and only after the shared commit.
  */
-import type { EventRecord } from '../../ports/events.types.js';
+import type { NewEvent } from '../../ports/events.types.js';
 import type { AppendResult, EventStore } from '../../ports/store.port.js';
 
 interface Pending {
-  events: EventRecord[];
+  events: NewEvent[];
   since: number;
   resolve: (results: AppendResult[]) => void;
   reject: (error: unknown) => void;
@@ -22,7 +22,7 @@ export class GroupCommit {
 
   constructor(private readonly events: EventStore) {}
 
-  append(events: EventRecord[], since: number): Promise<AppendResult[]> {
+  append(events: NewEvent[], since: number): Promise<AppendResult[]> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ events, since, resolve, reject });
       if (!this.#scheduled) {

@@ -5,11 +5,13 @@
 import { AppError, isAppError, type FieldError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Metrics } from '../../platform/metrics.js';
-import type { EventRecord } from '../../ports/events.types.js';
-import type { Store } from '../../ports/store.port.js';
+import type { NewEvent } from '../../ports/events.types.js';
+import type { AppendResult, Store } from '../../ports/store.port.js';
 import type { Principal } from '../../identity/principal.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
+import { checkDataSize, checkEnvelope, pointerOf, type WireFormat } from './envelope.js';
 import { GroupCommit } from './group-commit.js';
+import { bodyHash, scopedKey } from './idempotency.js';
 
 /** One event as an entry point hands it over (already mapped from its wire format). */
 export interface IngestItem {
@@ -24,10 +26,16 @@ export interface IngestItem {
   sourceApp?: string | null;
   idempotencyKey?: string | null;
   data?: unknown;
+  /** Where it came from (default native): the namespace of its idempotency key, and error pointers. */
+  format?: WireFormat;
+  /** What identifies the request's body for idempotency (default: the normalised item, data sanitised). */
+  fingerprint?: unknown;
+  /** Problems the entry point tolerated (e.g. an unparseable optional timestamp), reported with the result. */
+  warnings?: FieldError[];
 }
 
 export type ItemResult =
-  | { index: number; status: 'accepted' | 'duplicate'; id: string }
+  | { index: number; status: 'accepted' | 'duplicate'; id: string; warnings?: FieldError[] }
   | { index: number; status: 'rejected'; error: { code: string; status: number; detail: string; errors?: FieldError[] } };
 
 export interface IngestDeps {
@@ -36,6 +44,8 @@ export interface IngestDeps {
   metrics: Metrics;
   sanitise: (value: unknown) => unknown;
   idempotencyWindowMs: number;
+  /** Largest `data` (serialised as JSON) of one event; default 256 KiB (EVENT_MAX_BYTES). */
+  eventMaxBytes?: number;
   /** Called after each commit so the relay moves the new events at once. */
   onAppended: () => void;
 }
@@ -51,25 +61,36 @@ export class IngestService {
   async ingest(principal: Principal, items: IngestItem[]): Promise<ItemResult[]> {
     const receivedAt = Date.now();
     const results: ItemResult[] = new Array(items.length);
-    const accepted: Array<{ index: number; event: EventRecord }> = [];
+    const accepted: Array<{ index: number; event: NewEvent }> = [];
     for (const [index, item] of items.entries()) {
       try {
         accepted.push({ index, event: await this.#prepare(principal, item, receivedAt) });
       } catch (error) {
         if (!isAppError(error)) throw error;
-        results[index] = { index, status: 'rejected', error: { code: error.code, status: error.status, detail: error.message, ...(error.errors ? { errors: error.errors } : {}) } };
+        results[index] = rejection(index, error);
       }
     }
     if (accepted.length > 0) {
       const appended = await this.#commits.append(accepted.map((a) => a.event), receivedAt - this.deps.idempotencyWindowMs);
       for (const [i, { index, event }] of accepted.entries()) {
-        const outcome = appended[i]!;
-        results[index] = { index, status: outcome.duplicate ? 'duplicate' : 'accepted', id: outcome.id };
-        if (!outcome.duplicate) this.deps.metrics.eventsIngested.inc({ type: event.type });
+        results[index] = this.#outcome(index, appended[i]!, items[index]!);
+        if (results[index]!.status === 'accepted') this.deps.metrics.eventsIngested.inc({ type: event.type });
       }
       this.deps.onAppended();
     }
     return results;
+  }
+
+  #outcome(index: number, appended: AppendResult, item: IngestItem): ItemResult {
+    if (appended.conflict) {
+      const pointer = pointerOf(item.format ?? 'native', 'idempotencyKey');
+      return rejection(index, new AppError('IDEMPOTENCY_CONFLICT', {
+        detail: 'this idempotency key was used before with a different body; send the same body to get the original result, or use a new key',
+        errors: [{ pointer, detail: 'already used with a different body' }],
+      }));
+    }
+    const warnings = item.warnings && item.warnings.length > 0 ? { warnings: item.warnings } : {};
+    return { index, status: appended.duplicate ? 'duplicate' : 'accepted', id: appended.id, ...warnings };
   }
 
   /** Ingests one event; a rejection is thrown as its AppError. */
@@ -82,10 +103,13 @@ export class IngestService {
     return { id: result.id, duplicate: result.status === 'duplicate' };
   }
 
-  async #prepare(principal: Principal, item: IngestItem, receivedAt: number): Promise<EventRecord> {
-    const userId = this.#userFor(principal, item.userId ?? null);
+  async #prepare(principal: Principal, item: IngestItem, receivedAt: number): Promise<NewEvent> {
+    const format = item.format ?? 'native';
+    checkEnvelope(item, format);
+    const userId = this.#userFor(principal, item.userId ?? null, format);
     const resolved = await this.deps.catalog.resolve(principal.tenant, item.type);
     const data = item.data === undefined ? {} : this.deps.sanitise(item.data);
+    checkDataSize(JSON.stringify(data) ?? 'null', this.deps.eventMaxBytes ?? DEFAULT_EVENT_MAX_BYTES);
     const problems = resolved.validate?.(data) ?? [];
     if (problems.length > 0) {
       throw new AppError('EVENT_SCHEMA_INVALID', {
@@ -93,9 +117,8 @@ export class IngestService {
         errors: problems,
       });
     }
-    const id = newId(receivedAt);
-    return {
-      id,
+    const event: NewEvent = {
+      id: newId(receivedAt),
       tenantId: principal.tenant.id,
       type: item.type,
       source: item.source || `/tenants/${principal.tenant.slug}`,
@@ -109,14 +132,25 @@ export class IngestService {
       idempotencyKey: item.idempotencyKey ?? null,
       data,
     };
+    if (event.idempotencyKey !== null) {
+      const fingerprint = item.fingerprint ?? { ...event, id: undefined, receivedAt: undefined, tenantId: undefined, time: item.time ?? null };
+      event.idempotency = { key: scopedKey(format, principal, event.idempotencyKey), bodyHash: bodyHash(fingerprint) };
+    }
+    return event;
   }
 
   /** Members write events about themselves only. */
-  #userFor(principal: Principal, userId: string | null): string | null {
+  #userFor(principal: Principal, userId: string | null, format: WireFormat): string | null {
     if (principal.role !== 'member') return userId;
     if (userId !== null && userId !== principal.userId) {
-      throw new AppError('AUTH_FORBIDDEN_USER', { detail: 'a member may only send events about their own user', errors: [{ pointer: '/userId', detail: 'not your user id' }] });
+      throw new AppError('AUTH_FORBIDDEN_USER', { detail: 'a member may only send events about their own user', errors: [{ pointer: pointerOf(format, 'userId'), detail: 'not your user id' }] });
     }
     return principal.userId;
   }
+}
+
+const DEFAULT_EVENT_MAX_BYTES = 256 * 1024;
+
+function rejection(index: number, error: AppError): ItemResult {
+  return { index, status: 'rejected', error: { code: error.code, status: error.status, detail: error.message, ...(error.errors ? { errors: error.errors } : {}) } };
 }

@@ -5,6 +5,7 @@ import { DEFAULT_JSON_MAX_DEPTH, parseJsonText, type JsonTextParser } from '../.
 import { AppError, type FieldError } from '../../platform/errors.js';
 import type { Principal } from '../../identity/principal.js';
 import { CloudEventSchema, NativeEventSchema, type CloudEventJson, type NativeEvent } from '../events.schemas.js';
+import { checkCloudEventAttributes } from './envelope.js';
 import type { IngestItem } from './ingest.service.js';
 
 const safeJson: JsonTextParser = (text) => parseJsonText(text, DEFAULT_JSON_MAX_DEPTH);
@@ -45,6 +46,7 @@ export function nativeToItem(body: unknown): IngestItem {
     sourceApp: event.sourceApp ?? null,
     idempotencyKey: event.idempotencyKey ?? null,
     data: event.data,
+    format: 'native',
   };
 }
 
@@ -66,6 +68,7 @@ function decodeData(ce: CloudEventJson, parseJson: JsonTextParser): unknown {
  */
 export function cloudEventToItem(body: unknown, principal: Principal, parseJson: JsonTextParser = safeJson): IngestItem {
   const ce = checkCloudEvent(body);
+  checkCloudEventAttributes(ce);
   if (ce.tenantid !== undefined && ce.tenantid !== principal.tenant.slug && ce.tenantid !== principal.tenant.id) {
     throw new AppError('AUTH_FORBIDDEN_TENANT', { detail: 'tenantid names another tenant than your credentials', errors: [{ pointer: '/tenantid', detail: 'not your tenant' }] });
   }
@@ -81,6 +84,7 @@ export function cloudEventToItem(body: unknown, principal: Principal, parseJson:
     sourceApp: ce.sourceapp ?? null,
     idempotencyKey: ce.idempotencykey ?? `ce:${ce.source}:${ce.id}`,
     data: typeof data === 'string' ? { text: data } : data,
+    format: 'cloudevents',
   };
 }
 

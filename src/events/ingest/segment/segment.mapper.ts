@@ -6,6 +6,7 @@ import { Compile, type Validator } from 'typebox/compile';
 import type { TSchema } from 'typebox';
 import { AppError, type FieldError } from '../../../platform/errors.js';
 import { EVENT_TYPE_REGEX } from '../../catalog/builtin-types.js';
+import { ENVELOPE_MAX_LENGTH } from '../envelope.js';
 import type { IngestItem } from '../ingest.service.js';
 import { MESSAGE_SCHEMAS, SEGMENT_KINDS, type SegmentKind, type SegmentMessage } from './segment.schemas.js';
 
@@ -97,13 +98,24 @@ function fieldErrors(validator: Validator, value: unknown): FieldError[] {
 const idString = (value: string | number | null | undefined): string | null =>
   value === null || value === undefined || value === '' ? null : String(value);
 
+/** Fields a kind cannot do without: a null there is kept, so the error names the field. */
+const REQUIRED: Readonly<Record<SegmentKind, readonly string[]>> = {
+  track: ['event'], identify: [], page: [], screen: [], group: ['groupId'], alias: ['previousId', 'userId'],
+};
+
+/** Segment's rule: an optional field sent as null (analytics.js sends `"category": null`) is absent. */
+function withoutNulls(raw: Record<string, unknown>, kind: SegmentKind): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(raw).filter(([key, value]) => value !== null || REQUIRED[kind].includes(key)));
+}
+
 /** Checks a message against its kind's schema; `routeKind` is set by the single-message endpoints. */
-export function parseMessage(raw: unknown, routeKind: SegmentKind | null): { kind: SegmentKind; message: SegmentMessage } {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid([{ pointer: '', detail: 'must be a JSON object' }]);
-  const declared = (raw as { type?: unknown }).type;
+export function parseMessage(input: unknown, routeKind: SegmentKind | null): { kind: SegmentKind; message: SegmentMessage } {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw invalid([{ pointer: '', detail: 'must be a JSON object' }]);
+  const declared = (input as { type?: unknown }).type ?? undefined;
   const kind = routeKind ?? (SEGMENT_KINDS.includes(declared as SegmentKind) ? (declared as SegmentKind) : null);
   if (kind === null) throw invalid([{ pointer: '/type', detail: `must be one of ${SEGMENT_KINDS.join(', ')}` }]);
   if (declared !== undefined && declared !== kind) throw invalid([{ pointer: '/type', detail: `must be ${kind} on this endpoint` }]);
+  const raw = withoutNulls(input as Record<string, unknown>, kind);
   const validator = validators.get(kind)!;
   if (!validator.Check(raw)) throw invalid(fieldErrors(validator, raw));
   const message = raw as SegmentMessage;
@@ -113,22 +125,50 @@ export function parseMessage(raw: unknown, routeKind: SegmentKind | null): { kin
   return { kind, message };
 }
 
-function parseTime(message: SegmentMessage, field: 'timestamp' | 'sentAt' | 'originalTimestamp'): number | null {
-  const value = message[field];
-  if (value === undefined) return null;
+const TIME_FIELDS = ['timestamp', 'sentAt', 'originalTimestamp'] as const;
+type TimeField = typeof TIME_FIELDS[number];
+
+/** ISO 8601 / RFC 3339 date or date-time (a space may separate date and time). */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+function parseIso(value: unknown): number | null {
+  if (typeof value !== 'string' || value.length > 64 || !ISO_DATE_TIME.test(value)) return null;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw invalid([{ pointer: `/${field}`, detail: 'must be an ISO 8601 date-time' }]);
-  return ms;
+  return Number.isFinite(ms) ? ms : null;
 }
 
-/** Segment's rule: `timestamp` if given, else `originalTimestamp` corrected by the client's clock skew. */
+export interface MessageTimes {
+  /** The event time (ms), or null for the receipt time. */
+  time: number | null;
+  /** Optional timestamps that are not ISO 8601, as sent (stored in `data.rawTimestamps`). */
+  raw: Partial<Record<TimeField, unknown>>;
+  warnings: FieldError[];
+}
+
+/**
+ * Segment's rule: `timestamp` if given, else `originalTimestamp` corrected by the client's clock
+ * skew. An optional timestamp that is not ISO 8601 is never a rejection: it counts as absent,
+ * is kept as sent, and is reported as a warning; without any usable one the receipt time orders the event.
+ */
+export function readTimes(message: SegmentMessage, receivedAt: number): MessageTimes {
+  const parsed: Partial<Record<TimeField, number>> = {};
+  const out: MessageTimes = { time: null, raw: {}, warnings: [] };
+  for (const field of TIME_FIELDS) {
+    const value = message[field];
+    if (value === undefined || value === null) continue;
+    const ms = parseIso(value);
+    if (ms !== null) { parsed[field] = ms; continue; }
+    out.raw[field] = value;
+    out.warnings.push({ pointer: `/${field}`, detail: `not an ISO 8601 date-time: kept in data.rawTimestamps.${field} and not used for the event time` });
+  }
+  const { timestamp, sentAt, originalTimestamp } = parsed;
+  const corrected = originalTimestamp !== undefined && sentAt !== undefined ? receivedAt - (sentAt - originalTimestamp) : originalTimestamp;
+  out.time = timestamp ?? corrected ?? null;
+  return out;
+}
+
 export function eventTime(message: SegmentMessage, receivedAt: number): number | null {
-  const timestamp = parseTime(message, 'timestamp');
-  const sentAt = parseTime(message, 'sentAt');
-  const original = parseTime(message, 'originalTimestamp');
-  if (timestamp !== null) return timestamp;
-  if (original !== null && sentAt !== null) return receivedAt - (sentAt - original);
-  return original;
+  return readTimes(message, receivedAt).time;
 }
 
 const text = (value: unknown): string | null =>
@@ -139,9 +179,17 @@ function sessionOf(context: Record<string, unknown>, properties: Record<string, 
 }
 
 function sourceAppOf(context: Record<string, unknown>): string | null {
-  const app = context.app as { name?: unknown } | undefined;
-  const library = context.library as { name?: unknown } | undefined;
+  const app = context.app as { name?: unknown } | null | undefined;
+  const library = context.library as { name?: unknown } | null | undefined;
   return text(app?.name) ?? text(library?.name);
+}
+
+/** A value read from the message for the envelope, unless it is longer than the envelope allows (then a warning). */
+function fitting(value: string | null, field: 'sessionId' | 'sourceApp', warnings: FieldError[]): string | null {
+  const max = ENVELOPE_MAX_LENGTH[field];
+  if (value === null || value.length <= max) return value;
+  warnings.push({ pointer: field === 'sessionId' ? '/context/sessionId' : '/context/app/name', detail: `longer than ${max} characters: kept in data, not used as ${field}` });
+  return null;
 }
 
 /** The message's own payload for `data`, with its event type. */
@@ -184,20 +232,27 @@ export function mapMessage(kind: SegmentKind, message: SegmentMessage, ctx: MapC
   const context = message.context ?? {};
   const anonymousId = idString(message.anonymousId);
   const { type, payload } = payloadOf(kind, message, ctx.trackMapping);
+  const times = readTimes(message, ctx.receivedAt);
+  const warnings = times.warnings;
   const envelope = {
     ...(anonymousId !== null ? { anonymousId } : {}),
     ...(message.context ? { context: message.context } : {}),
     ...(message.integrations && Object.keys(message.integrations).length > 0 ? { integrations: message.integrations } : {}),
+    ...(Object.keys(times.raw).length > 0 ? { rawTimestamps: times.raw } : {}),
   };
   const item: IngestItem = {
     type,
     userId: ctx.userId,
-    sessionId: sessionOf(context, message.properties ?? {}),
+    sessionId: fitting(sessionOf(context, message.properties ?? {}), 'sessionId', warnings),
     source: '/segment',
-    time: eventTime(message, ctx.receivedAt),
-    sourceApp: sourceAppOf(context),
+    time: times.time,
+    sourceApp: fitting(sourceAppOf(context), 'sourceApp', warnings),
     idempotencyKey: message.messageId ?? null,
     data: { ...payload, ...envelope },
+    format: 'segment',
+    // A client's retry re-sends the same message with a new sentAt: the rest identifies the body.
+    fingerprint: { ...message, type: kind, sentAt: undefined, writeKey: undefined },
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
   return { kind, item, effects: effectsOf(kind, message, ctx.userId, anonymousId) };
 }

@@ -17,7 +17,8 @@ const IdValue = Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.
 const OptionalId = Type.Optional(Type.Union([IdValue, Type.Null()]));
 const Dict = Type.Record(Type.String(), Type.Unknown());
 const OptionalDict = Type.Optional(Type.Union([Dict, Type.Null()]));
-const Timestamp = Type.Optional(Type.String({ maxLength: 64, description: 'ISO 8601' }));
+/** Optional timestamps are never a reason to refuse a message: see segment.mapper's `readTimes`. */
+const Timestamp = Type.Optional(Type.Unknown({ description: 'ISO 8601; any other value is kept in data.rawTimestamps, answered with a warning' }));
 
 const common = {
   type: Type.Optional(Type.Union(SEGMENT_KINDS.map((kind) => Type.Literal(kind)))),
@@ -51,9 +52,9 @@ export interface SegmentMessage {
   userId?: string | number | null;
   anonymousId?: string | number | null;
   messageId?: string;
-  timestamp?: string;
-  sentAt?: string;
-  originalTimestamp?: string;
+  timestamp?: unknown;
+  sentAt?: unknown;
+  originalTimestamp?: unknown;
   context?: Record<string, unknown> | null;
   integrations?: Record<string, unknown> | null;
   properties?: Record<string, unknown> | null;
@@ -76,13 +77,21 @@ export const BatchSchema = Type.Object({
 }, { additionalProperties: true, title: 'SegmentBatch' });
 export type SegmentBatch = Static<typeof BatchSchema>;
 
+const WarningsSchema = Type.Optional(Type.Array(Type.Object({ pointer: Type.String(), detail: Type.String() }), {
+  description: 'What was tolerated, e.g. an optional timestamp that is not ISO 8601 (kept in data.rawTimestamps)',
+}));
+
 export const SegmentAcceptedSchema = Type.Object({
   success: Type.Literal(true),
   id: Type.String({ description: 'Id of the stored event' }),
   duplicate: Type.Boolean({ description: 'True when the messageId was seen before: nothing new was stored' }),
+  warnings: WarningsSchema,
 });
+
+const BatchItemSchema = BatchResultSchema.properties.results.items;
 
 export const SegmentBatchResultSchema = Type.Object({
   success: Type.Literal(true, { description: 'The request was processed; see `rejected` and `results` per message' }),
   ...BatchResultSchema.properties,
+  results: Type.Array(Type.Object({ ...BatchItemSchema.properties, warnings: WarningsSchema })),
 });

@@ -3,12 +3,12 @@
  * every accepted message as exactly one event through IngestService (the log is the source of
  * truth), then applies the identity facts (traits, links) of the events that were stored.
  */
-import { AppError, isAppError } from '../../../platform/errors.js';
+import { AppError, isAppError, type FieldError } from '../../../platform/errors.js';
 import type { Principal } from '../../../identity/principal.js';
 import type { IdentityStore } from '../../../ports/store.port.js';
 import type { IngestService, ItemResult } from '../ingest.service.js';
 import { mapMessage, parseMessage, type IdentityEffect, type MappedMessage } from './segment.mapper.js';
-import { MESSAGE_MAX_BYTES, type SegmentKind } from './segment.schemas.js';
+import { MESSAGE_MAX_BYTES, type SegmentKind, type SegmentMessage } from './segment.schemas.js';
 
 export interface SegmentServiceDeps {
   ingest: IngestService;
@@ -38,6 +38,12 @@ function withDefaults(raw: unknown, defaults: BatchDefaults): unknown {
   return merged;
 }
 
+const idOf = (value: unknown): string | null => (value === null || value === undefined || value === '' ? null : String(value));
+
+function forbidden(pointer: string, detail: string): AppError {
+  return new AppError('AUTH_FORBIDDEN_USER', { detail, errors: [{ pointer, detail: 'not your user' }] });
+}
+
 function rejected(index: number, error: AppError): ItemResult {
   return { index, status: 'rejected', error: { code: error.code, status: error.status, detail: error.message, ...(error.errors ? { errors: error.errors } : {}) } };
 }
@@ -46,12 +52,12 @@ export class SegmentService {
   constructor(private readonly deps: SegmentServiceDeps) {}
 
   /** One message from a single-message endpoint; a rejection is thrown as its AppError. */
-  async one(principal: Principal, kind: SegmentKind, raw: unknown): Promise<{ id: string; duplicate: boolean }> {
+  async one(principal: Principal, kind: SegmentKind, raw: unknown): Promise<{ id: string; duplicate: boolean; warnings?: FieldError[] }> {
     const [result] = await this.#run(principal, [raw], kind, {});
     if (result?.status === 'rejected') {
       throw new AppError(result.error.code as never, { detail: result.error.detail, errors: result.error.errors });
     }
-    return { id: result!.id, duplicate: result!.status === 'duplicate' };
+    return { id: result!.id, duplicate: result!.status === 'duplicate', ...(result!.warnings ? { warnings: result!.warnings } : {}) };
   }
 
   /** A batch: each message is checked on its own; valid ones are stored even when others fail. */
@@ -81,6 +87,7 @@ export class SegmentService {
           throw new AppError('MESSAGE_TOO_LARGE', { detail: `a message may be at most ${MESSAGE_MAX_BYTES} bytes (32 KB); this one has ${size}` });
         }
         const { kind, message } = parseMessage(withDefaults(raw, defaults), routeKind);
+        if (principal.role === 'member') await this.#checkMember(principal, kind, message, stitched);
         const userId = await this.#userOf(principal, message.userId, message.anonymousId, stitched);
         const mapped = mapMessage(kind, message, { userId, trackMapping: principal.tenant.settings.trackMapping ?? {}, receivedAt });
         for (const e of mapped.effects) if (e.kind === 'link' && e.link !== 'group') stitched.set(e.fromId, e.toId);
@@ -91,6 +98,26 @@ export class SegmentService {
       }
     }
     return out;
+  }
+
+  /**
+   * A member sends messages about their own user only, and links only ids that are theirs or
+   * nobody's: an anonymous id (identify) or previous id (alias) already stitched to another user,
+   * or already known as someone (traits, events, links), is refused with 403 before anything is stored.
+   */
+  async #checkMember(principal: Principal, kind: SegmentKind, message: SegmentMessage, stitched: Map<string, string>): Promise<void> {
+    const own = principal.userId ?? '';
+    const userId = idOf(message.userId);
+    if (userId !== null && userId !== own) throw forbidden('/userId', 'a member may only send messages about their own user');
+    const linked = kind === 'alias' ? { id: idOf(message.previousId), pointer: '/previousId' }
+      : kind === 'identify' ? { id: idOf(message.anonymousId), pointer: '/anonymousId' } : null;
+    if (linked === null || linked.id === null || linked.id === own) return;
+    const tenantId = principal.tenant.id;
+    const owner = stitched.get(linked.id) ?? (await this.deps.identity.resolve(tenantId, linked.id));
+    if (owner === own) return;
+    if (owner !== undefined || (await this.deps.identity.isKnown(tenantId, linked.id))) {
+      throw forbidden(linked.pointer, 'a member may only link ids that are theirs or not yet used by anyone');
+    }
   }
 
   /** userId, else the user the anonymous id was stitched to (earlier in this request or before). */
