@@ -1,7 +1,8 @@
 /**
  * The `indexer` consumer: turns domain events and API document writes into collection documents.
  * Rules come from each collection's `sources`; template collections (articles, customers) are
- * created from their template the first time one of their events arrives.
+ * created from their template the first time one of their events arrives. In a per-user
+ * collection (see member-view.ts) each document's owner is the user of the event that wrote it.
  */
 import type { ConsumerDefinition } from '../events/consumers/consumer.registry.js';
 import type { Logger } from '../platform/logger.js';
@@ -10,6 +11,7 @@ import type { Collection } from './collections/collections.repo.js';
 import { INDEXER, type CollectionsService } from './collections/collections.service.js';
 import type { SourceRule } from './collections/collection.schemas.js';
 import { TEMPLATES } from './collections/templates.js';
+import { OWNER_FIELD, ownerOf, scopeOf } from './member-view.js';
 import { readPath } from './documents/document-text.js';
 import type { DocumentIndexer } from './documents/document-indexer.js';
 
@@ -46,8 +48,25 @@ async function applyDocumentEvent(deps: IndexerDeps, event: EventRecord): Promis
     deps.logger.info({ collection: data.collection }, 'document event for a collection that no longer exists');
     return;
   }
+  // A document event about a user (every event a member sends is) writes only that user's documents.
+  if (event.userId !== null && scopeOf(collection) === 'shared') {
+    deps.logger.warn({ collection: collection.name, eventId: event.id }, 'document event about a user for a shared collection; skipped');
+    return;
+  }
   const fields = event.type === 'document.deleted' ? null : (data.fields ?? {});
-  await deps.indexer.apply({ collection, documentId: data.documentId, fields, eventId: event.id });
+  const owner = event.userId === null ? { userId: ownerOf(fields), guard: false } : { userId: event.userId, guard: true };
+  await apply(deps, collection, data.documentId, fields, event.id, owner);
+}
+
+/**
+ * Applies a write; in a per-user collection the owner field is set to `owner.userId` (never what
+ * the data says), and a guarded write leaves another user's document alone.
+ */
+async function apply(deps: IndexerDeps, collection: Collection, documentId: string, fields: Record<string, unknown> | null, eventId: string, owner: { userId: string | null; guard: boolean }): Promise<void> {
+  const perUser = scopeOf(collection) === 'user';
+  const owned = fields === null || !perUser ? fields : { ...fields, [OWNER_FIELD]: owner.userId };
+  const outcome = await deps.indexer.apply({ collection, documentId, fields: owned, eventId, ...(perUser && owner.guard ? { owner: owner.userId } : {}) });
+  if (outcome === 'refused') deps.logger.warn({ collection: collection.name, documentId, eventId }, 'write to another user\'s document; skipped');
 }
 
 export function indexerConsumer(deps: IndexerDeps, initialTypes: string[]): ConsumerDefinition & { refreshTypes(): Promise<void> } {
@@ -71,7 +90,7 @@ export function indexerConsumer(deps: IndexerDeps, initialTypes: string[]): Cons
         }
         const data = (event.data ?? {}) as Record<string, unknown>;
         const fields = rule.includeEnvelope ? { ...data, userId: event.userId, type: event.type, time: new Date(event.time).toISOString() } : data;
-        await deps.indexer.apply({ collection, documentId, fields: rule.op === 'delete' ? null : fields, eventId: event.id });
+        await apply(deps, collection, documentId, rule.op === 'delete' ? null : fields, event.id, { userId: event.userId, guard: true });
       }
     },
   };

@@ -120,6 +120,11 @@ export function describeSearchIndexContract(name: string, factory: SearchIndexFa
       ['exists (null is absent)', { exists: 'note' }],
       ['and/or/not', { or: [{ and: [{ eq: { category: 'audio' } }, { range: { price: { gt: 10 } } }] }, { not: { exists: 'note' } }] }],
       ['no match', { eq: { category: 'garden' } }],
+      ['in with 1,024 strings', { in: { category: [...Array.from({ length: 1023 }, (_, i) => `other-${i}`), 'kitchen'] } }],
+      ['in with 1,024 numbers and booleans', { in: { price: [...Array.from({ length: 1021 }, (_, i) => 1000 + i), 20, 40.5, 60] } }],
+      ['in over booleans and an array field', { or: [{ in: { inStock: [false] } }, { in: { tags: ['sale', 7, true] } }] }],
+      // The member view: an owner condition ANDed above whatever the caller sends (or/not cannot widen it).
+      ['scoped and/or/not', { and: [{ eq: { category: 'audio' } }, { or: [{ not: { eq: { category: 'audio' } } }, { exists: 'note' }] }] }],
     ];
     for (const [label, filter] of filters) {
       it(`filters (${label}) in dense mode exactly as the reference semantics`, async () => {

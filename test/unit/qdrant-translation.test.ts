@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { toQdrantFilter } from '../../src/adapters/search/qdrant/qdrant.filter.js';
 import { documentVector, pointId, queryVector, termIndex } from '../../src/adapters/search/qdrant/qdrant.sparse.js';
+import type { Filter } from '../../src/rag/filter.schema.js';
+import { viewFilter } from '../../src/rag/member-view.js';
 
 describe('Qdrant filter translation', () => {
   it('translates leaves onto metadata.<field>', () => {
@@ -12,8 +14,12 @@ describe('Qdrant filter translation', () => {
     expect(toQdrantFilter({ eq: { inStock: false } })).toEqual({ must: [{ key: 'metadata.inStock', match: { value: false } }] });
     expect(toQdrantFilter({ eq: { price: 9.5 } })).toEqual({ must: [{ key: 'metadata.price', range: { gte: 9.5, lte: 9.5 } }] });
     expect(toQdrantFilter({ eq: { note: null } })).toEqual({ must: [{ is_empty: { key: 'metadata.note' } }] });
-    expect(toQdrantFilter({ in: { category: ['a', 'b'] } })).toEqual({
-      should: [{ key: 'metadata.category', match: { value: 'a' } }, { key: 'metadata.category', match: { value: 'b' } }],
+    expect(toQdrantFilter({ in: { category: ['a', 'b'] } })).toEqual({ must: [{ key: 'metadata.category', match: { any: ['a', 'b'] } }] });
+    expect(toQdrantFilter({ in: { n: ['a', 2, 2.5, true] } })).toEqual({
+      should: [
+        { key: 'metadata.n', match: { any: ['a'] } }, { key: 'metadata.n', match: { any: [2] } },
+        { key: 'metadata.n', range: { gte: 2.5, lte: 2.5 } }, { key: 'metadata.n', match: { value: true } },
+      ],
     });
     expect(toQdrantFilter({ range: { price: { gte: 20, lt: 50 } } })).toEqual({ must: [{ key: 'metadata.price', range: { gte: 20, lt: 50 } }] });
     expect(toQdrantFilter({ range: { at: { gte: '2025-01-01T00:00:00Z' } } })).toEqual({ must: [{ key: 'metadata.at', range: { gte: '2025-01-01T00:00:00Z' } }] });
@@ -28,6 +34,26 @@ describe('Qdrant filter translation', () => {
         { must_not: [{ must_not: [{ is_empty: { key: 'metadata.n' } }] }] },
       ],
     });
+  });
+
+  it('keeps an in-list of 1,024 values one condition (no per-value clause)', () => {
+    const values = Array.from({ length: 1024 }, (_, i) => `v${i}`);
+    const translated = toQdrantFilter({ in: { category: values } });
+    expect(translated).toEqual({ must: [{ key: 'metadata.category', match: { any: values } }] });
+  });
+
+  it('translates the member view as a must above the caller\'s filter, which cannot widen it', () => {
+    const escape: Filter = { or: [{ eq: { userId: 'alice' } }, { not: { eq: { userId: 'bob' } } }] };
+    const scoped = viewFilter({ kind: 'owned', userId: 'bob' }, escape)!;
+    expect(toQdrantFilter(scoped)).toEqual({
+      must: [
+        { key: 'metadata.userId', match: { value: 'bob' } },
+        { should: [{ key: 'metadata.userId', match: { value: 'alice' } }, { must_not: [{ key: 'metadata.userId', match: { value: 'bob' } }] }] },
+      ],
+    });
+    expect(viewFilter({ kind: 'owned', userId: 'bob' }, undefined)).toEqual({ eq: { userId: 'bob' } });
+    expect(viewFilter({ kind: 'all' }, escape)).toBe(escape);
+    expect(viewFilter({ kind: 'none' }, escape)).toBeNull();
   });
 
   it('rejects string ranges that are not dates', () => {

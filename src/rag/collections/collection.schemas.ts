@@ -6,7 +6,8 @@ import { FIELD_PATTERN } from '../filter.schema.js';
 export const COLLECTION_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
 const FieldName = Type.String({ pattern: FIELD_PATTERN });
 /** A field path in a document: `name`, or dotted into objects: `address.city`. */
-const FieldPath = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,127}$' });
+const FIELD_PATH_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,127}$';
+const FieldPath = Type.String({ pattern: FIELD_PATH_PATTERN });
 
 export const MetadataTypeSchema = Type.Union([Type.Literal('string'), Type.Literal('number'), Type.Literal('boolean'), Type.Literal('string[]')]);
 export type MetadataType = Static<typeof MetadataTypeSchema>;
@@ -20,32 +21,50 @@ export const SourceRuleSchema = Type.Object({
 export type SourceRule = Static<typeof SourceRuleSchema>;
 
 export const ChunkingSchema = Type.Object({
-  size: Type.Integer({ minimum: 50, maximum: 20_000, default: 1200 }),
-  overlap: Type.Integer({ minimum: 0, maximum: 5000, default: 150 }),
-  markdown: Type.Boolean({ default: true, description: 'Split at headings and keep the heading path' }),
+  size: Type.Integer({ minimum: 50, maximum: 20_000, description: 'Characters per chunk (default 1200)' }),
+  overlap: Type.Integer({ minimum: 0, maximum: 5000, description: 'Characters shared by neighbouring chunks (default 150)' }),
+  markdown: Type.Boolean({ description: 'Split at headings and keep the heading path (default true)' }),
 }, { additionalProperties: false });
 
+export const CollectionScopeSchema = Type.Union([Type.Literal('shared'), Type.Literal('user')], {
+  description: 'shared: every member reads every document; user: a member reads only the documents they own (metadata userId, set from the writing event\'s user)',
+});
+export type CollectionScope = Static<typeof CollectionScopeSchema>;
+
+// No `default` keywords here: a field the body leaves out must keep the template's value
+// (defaults are applied in CollectionsService.settingsFrom).
+const Metadata = Type.Record(Type.String({ pattern: FIELD_PATH_PATTERN }), MetadataTypeSchema, { maxProperties: 64, additionalProperties: false, description: 'Filterable fields and their types (default none)' });
+const Language = Type.Union([Type.Literal('en'), Type.Literal('de'), Type.Literal('auto')], { description: 'Text analysis language (default auto)' });
+const Sources = Type.Array(SourceRuleSchema, { maxItems: 64, description: 'Events that write documents into this collection (default none)' });
+const TextFields = Type.Array(FieldPath, { minItems: 1, maxItems: 32, description: 'Fields joined into the searchable text' });
+
 export const CollectionSettingsSchema = Type.Object({
-  textFields: Type.Array(FieldPath, { minItems: 1, maxItems: 32, description: 'Fields joined into the searchable text' }),
+  textFields: TextFields,
   titleField: Type.Optional(FieldPath),
-  metadata: Type.Record(Type.String(), MetadataTypeSchema, { default: {}, description: 'Filterable fields and their types' }),
+  metadata: Metadata,
   chunking: ChunkingSchema,
-  language: Type.Union([Type.Literal('en'), Type.Literal('de'), Type.Literal('auto')], { default: 'auto' }),
-  sources: Type.Array(SourceRuleSchema, { default: [], maxItems: 64, description: 'Events that write documents into this collection' }),
+  language: Language,
+  sources: Sources,
+  scope: Type.Optional(CollectionScopeSchema),
 }, { additionalProperties: false });
 export type CollectionSettings = Static<typeof CollectionSettingsSchema>;
 
 export const CreateCollectionSchema = Type.Object({
   name: Type.String({ pattern: COLLECTION_NAME_PATTERN }),
-  template: Type.Optional(Type.String({ description: 'Start from a built-in template: articles, customers, policies, user-events, chat-messages' })),
-  textFields: Type.Optional(CollectionSettingsSchema.properties.textFields),
+  template: Type.Optional(Type.String({ maxLength: 64, description: 'Start from a built-in template: articles, customers, policies, user-events, chat-messages; fields given here replace the template\'s' })),
+  textFields: Type.Optional(TextFields),
   titleField: Type.Optional(FieldPath),
-  metadata: Type.Optional(CollectionSettingsSchema.properties.metadata),
+  metadata: Type.Optional(Metadata),
   chunking: Type.Optional(Type.Partial(ChunkingSchema)),
-  language: Type.Optional(CollectionSettingsSchema.properties.language),
-  sources: Type.Optional(CollectionSettingsSchema.properties.sources),
+  language: Type.Optional(Language),
+  sources: Type.Optional(Sources),
+  scope: Type.Optional(CollectionScopeSchema),
 }, { additionalProperties: false });
 export type CreateCollection = Static<typeof CreateCollectionSchema>;
+
+/** Path parameter naming a collection (also accepts names the pattern would reject, answered 404). */
+export const CollectionName = Type.String({ minLength: 1, maxLength: 64 });
+export const CollectionParams = Type.Object({ name: CollectionName });
 
 export const PatchCollectionSchema = Type.Omit(CreateCollectionSchema, ['name', 'template']);
 export type PatchCollection = Static<typeof PatchCollectionSchema>;
@@ -54,6 +73,7 @@ export const CollectionSchema = Type.Object({
   name: Type.String(),
   template: Type.Union([Type.String(), Type.Null()]),
   ...CollectionSettingsSchema.properties,
+  scope: CollectionScopeSchema,
   embedder: Type.Object({ model: Type.String(), dimension: Type.Integer() }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),

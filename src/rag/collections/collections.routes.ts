@@ -5,7 +5,8 @@ import { Type } from 'typebox';
 import { ADMIN_ONLY } from '../../http/auth.plugin.js';
 import { ProblemSchema } from '../../http/problem.js';
 import type { SearchIndex } from '../../ports/search-index.port.js';
-import { CollectionSchema, CreateCollectionSchema, PatchCollectionSchema } from './collection.schemas.js';
+import { collectionView, scopeOf } from '../member-view.js';
+import { CollectionParams, CollectionSchema, CreateCollectionSchema, PatchCollectionSchema } from './collection.schemas.js';
 import type { Collection, CollectionsRepo } from './collections.repo.js';
 import type { CollectionsService } from './collections.service.js';
 import { TEMPLATES } from './templates.js';
@@ -22,7 +23,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export function collectionJson(c: Collection) {
   return {
-    name: c.name, template: c.template, ...c.settings, embedder: { model: c.embedderModel, dimension: c.dimension },
+    name: c.name, template: c.template, ...c.settings, scope: scopeOf(c), embedder: { model: c.embedderModel, dimension: c.dimension },
     createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt),
   };
 }
@@ -30,7 +31,7 @@ export function collectionJson(c: Collection) {
 export async function collectionsRoutes(fastify: FastifyInstance, options: CollectionsRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { collections, repo, index } = options;
-  const Name = Type.Object({ name: Type.String() });
+  const Name = CollectionParams;
 
   app.post('/collections', {
     config: { roles: ADMIN_ONLY },
@@ -50,9 +51,11 @@ export async function collectionsRoutes(fastify: FastifyInstance, options: Colle
   }, async () => ({ items: TEMPLATES.map((t) => ({ name: t.name, autoCreate: t.autoCreate, settings: t.settings })) }));
 
   app.get('/collections/:name', {
-    schema: { tags: ['collections'], summary: 'One collection with its stats', params: Name, response: { 200: CollectionSchema, 404: ProblemSchema } },
+    schema: { tags: ['collections'], summary: 'One collection with its stats (members: without stats for a per-user collection)', params: Name, response: { 200: CollectionSchema, 404: ProblemSchema } },
   }, async (request) => {
     const collection = await collections.get(request.principal.tenant.id, request.params.name);
+    // Counts and the last indexed event of a per-user collection are about every user's documents.
+    if (collectionView(request.principal, collection).kind !== 'all') return collectionJson(collection);
     const ref = { tenantId: collection.tenantId, collection: collection.name };
     const [indexStats, documents] = await Promise.all([index.stats(ref), repo.countDocuments(ref.tenantId, ref.collection)]);
     return {

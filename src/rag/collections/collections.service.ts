@@ -6,7 +6,8 @@ import type { Embedder } from '../../ports/embedder.port.js';
 import type { SearchIndex } from '../../ports/search-index.port.js';
 import type { ReplayService } from '../../events/replay.service.js';
 import { searchNamespace } from '../documents/document-indexer.js';
-import type { CollectionSettings, CreateCollection, PatchCollection } from './collection.schemas.js';
+import { OWNER_FIELD, scopeOf } from '../member-view.js';
+import type { CollectionScope, CollectionSettings, CreateCollection, PatchCollection } from './collection.schemas.js';
 import type { Collection, CollectionsRepo } from './collections.repo.js';
 import { TEMPLATE_BY_NAME, TEMPLATES } from './templates.js';
 
@@ -22,22 +23,37 @@ export interface CollectionsServiceDeps {
   replay?: ReplayService;
 }
 
+const DEFAULT_CHUNKING = { size: 1200, overlap: 150, markdown: true };
+
+/** Settings from a create or patch body over a base (a template or the current settings): given fields win. */
 function settingsFrom(input: CreateCollection | PatchCollection, base: CollectionSettings | undefined): CollectionSettings {
   const textFields = input.textFields ?? base?.textFields;
   if (!textFields) throw new AppError('VALIDATION_FAILED', { detail: 'a collection needs textFields (or a template)', errors: [{ pointer: '/textFields', detail: 'required without a template' }] });
-  const chunking = { size: 1200, overlap: 150, markdown: true, ...base?.chunking, ...input.chunking };
+  const chunking = { ...DEFAULT_CHUNKING, ...base?.chunking, ...input.chunking };
   if (chunking.overlap >= chunking.size / 2) {
     throw new AppError('VALIDATION_FAILED', { detail: 'chunking.overlap must be less than half of chunking.size', errors: [{ pointer: '/chunking/overlap', detail: 'too large for size' }] });
   }
   const titleField = input.titleField ?? base?.titleField;
+  const scope = input.scope ?? base?.scope ?? 'shared';
   return {
     textFields, ...(titleField ? { titleField } : {}), chunking,
-    metadata: input.metadata ?? base?.metadata ?? {}, language: input.language ?? base?.language ?? 'auto', sources: input.sources ?? base?.sources ?? [],
+    metadata: withOwnerField(input.metadata ?? base?.metadata ?? {}, scope), language: input.language ?? base?.language ?? 'auto',
+    sources: input.sources ?? base?.sources ?? [], scope,
   };
 }
 
+/** A per-user collection always has the owner as filterable string metadata (the member view filters on it). */
+function withOwnerField(metadata: CollectionSettings['metadata'], scope: CollectionScope): CollectionSettings['metadata'] {
+  if (scope !== 'user') return metadata;
+  const declared = metadata[OWNER_FIELD];
+  if (declared !== undefined && declared !== 'string') {
+    throw new AppError('VALIDATION_FAILED', { detail: `in a per-user collection ${OWNER_FIELD} is the owner and a string`, errors: [{ pointer: `/metadata/${OWNER_FIELD}`, detail: 'must be string' }] });
+  }
+  return { ...metadata, [OWNER_FIELD]: 'string' };
+}
+
 /** Settings whose change invalidates the index (chunks or vectors differ). */
-const indexShape = (c: Collection) => JSON.stringify([c.settings.textFields, c.settings.titleField, c.settings.metadata, c.settings.chunking, c.settings.language, c.embedderModel]);
+const indexShape = (c: Collection) => JSON.stringify([c.settings.textFields, c.settings.titleField, c.settings.metadata, c.settings.chunking, c.settings.language, scopeOf(c), c.embedderModel]);
 
 export class CollectionsService {
   readonly #byTenant = new LRUCache<string, Collection[]>({ max: 10_000, ttl: 5_000 });
@@ -87,7 +103,7 @@ export class CollectionsService {
   /** Changes settings; if the index shape changes, the collection is rebuilt from the log. */
   async update(tenantId: string, name: string, patch: PatchCollection): Promise<{ collection: Collection; reindexing: number | null }> {
     const current = await this.get(tenantId, name);
-    const next: Collection = { ...current, settings: settingsFrom(patch, current.settings), embedderModel: this.deps.embedder.model, dimension: this.deps.embedder.dimension, updatedAt: Date.now() };
+    const next: Collection = { ...current, settings: settingsFrom(patch, { ...current.settings, scope: scopeOf(current) }), embedderModel: this.deps.embedder.model, dimension: this.deps.embedder.dimension, updatedAt: Date.now() };
     await this.deps.repo.update(next);
     this.#byTenant.delete(tenantId);
     const reindexing = indexShape(next) === indexShape(current) ? null : await this.rebuild(next);

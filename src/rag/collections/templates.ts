@@ -1,4 +1,7 @@
-/** Built-in collection templates. `autoCreate` ones appear the first time a matching event arrives. */
+/**
+ * Built-in collection templates. `autoCreate` ones appear the first time a matching event arrives.
+ * `user-events` and `chat-messages` are per-user (`scope: 'user'`): a member finds only their own.
+ */
 import type { CollectionSettings } from './collection.schemas.js';
 
 export interface CollectionTemplate {
@@ -14,7 +17,7 @@ export const TEMPLATES: readonly CollectionTemplate[] = [
     name: 'articles', autoCreate: true,
     settings: {
       textFields: ['name', 'description', 'category'], titleField: 'name', language: 'auto', chunking,
-      metadata: { category: 'string', price: 'number', stock: 'number' },
+      metadata: { category: 'string', price: 'number', stock: 'number' }, scope: 'shared',
       sources: [
         { type: 'article.created', op: 'upsert', idField: 'articleId' },
         { type: 'article.updated', op: 'upsert', idField: 'articleId' },
@@ -26,7 +29,7 @@ export const TEMPLATES: readonly CollectionTemplate[] = [
     name: 'customers', autoCreate: true,
     settings: {
       textFields: ['name', 'company', 'email', 'notes'], titleField: 'name', language: 'auto', chunking,
-      metadata: { company: 'string' },
+      metadata: { company: 'string' }, scope: 'shared',
       sources: [{ type: 'customer.created', op: 'upsert', idField: 'customerId' }],
     },
   },
@@ -34,14 +37,14 @@ export const TEMPLATES: readonly CollectionTemplate[] = [
     name: 'policies', autoCreate: false,
     settings: {
       textFields: ['title', 'body'], titleField: 'title', language: 'auto', chunking: { size: 1000, overlap: 150, markdown: true },
-      metadata: { category: 'string', effectiveDate: 'string' },
+      metadata: { category: 'string', effectiveDate: 'string' }, scope: 'shared',
       sources: [],
     },
   },
   {
     name: 'user-events', autoCreate: false,
     settings: {
-      textFields: ['query', 'title', 'text'], language: 'auto', chunking: { size: 600, overlap: 0, markdown: false },
+      textFields: ['query', 'title', 'text'], language: 'auto', chunking: { size: 600, overlap: 0, markdown: false }, scope: 'user',
       metadata: { userId: 'string', type: 'string' },
       sources: [
         { type: 'query.executed', op: 'upsert', idField: '$eventId', includeEnvelope: true },
@@ -52,7 +55,7 @@ export const TEMPLATES: readonly CollectionTemplate[] = [
   {
     name: 'chat-messages', autoCreate: false,
     settings: {
-      textFields: ['text'], language: 'auto', chunking: { size: 800, overlap: 100, markdown: false },
+      textFields: ['text'], language: 'auto', chunking: { size: 800, overlap: 100, markdown: false }, scope: 'user',
       metadata: { chatId: 'string', channel: 'string', userId: 'string' },
       sources: [{ type: 'message.sent', op: 'upsert', idField: 'messageId' }],
     },

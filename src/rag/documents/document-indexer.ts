@@ -9,8 +9,9 @@ import type { SearchIndex } from '../../ports/search-index.port.js';
 import { chunkText } from '../text/chunker.js';
 import type { Collection, CollectionsRepo } from '../collections/collections.repo.js';
 import { documentContent } from './document-text.js';
+import { ownerOf } from '../member-view.js';
 
-export type WriteOutcome = 'indexed' | 'unchanged' | 'deleted' | 'stale';
+export type WriteOutcome = 'indexed' | 'unchanged' | 'deleted' | 'stale' | 'refused';
 
 export interface DocumentWrite {
   collection: Collection;
@@ -18,6 +19,11 @@ export interface DocumentWrite {
   /** Fields for an upsert; null for a delete. */
   fields: Record<string, unknown> | null;
   eventId: string;
+  /**
+   * Set when the write is made on behalf of a user in a per-user collection: a live document
+   * owned by anyone else is left as it is (outcome `refused`).
+   */
+  owner?: string | null;
 }
 
 export interface DocumentIndexerDeps {
@@ -67,6 +73,7 @@ export class DocumentIndexer {
     await this.#ensurePartition(collection);
     const existing = await repo.getDocument(ref.tenantId, ref.collection, documentId);
     if (existing && existing.sourceEventId >= eventId) return 'stale';
+    if (write.owner !== undefined && existing && !existing.deleted && ownerOf(existing.fields) !== write.owner) return 'refused';
     const now = Date.now();
     if (write.fields === null) {
       await index.deleteDocuments({ ...ref, documentIds: [documentId] });

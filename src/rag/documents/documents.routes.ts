@@ -10,8 +10,10 @@ import type { Principal } from '../../identity/principal.js';
 import { AppError } from '../../platform/errors.js';
 import type { Role } from '../../ports/store.port.js';
 import type { IngestService } from '../../events/ingest/ingest.service.js';
+import { CollectionName } from '../collections/collection.schemas.js';
 import type { CollectionsRepo } from '../collections/collections.repo.js';
 import type { CollectionsService } from '../collections/collections.service.js';
+import { canReadDocument, collectionView } from '../member-view.js';
 import { fileRoutes } from './files.routes.js';
 
 export interface DocumentsRoutesOptions {
@@ -25,7 +27,7 @@ export interface DocumentsRoutesOptions {
 export const WRITE_DOCUMENT_ROLES: readonly Role[] = ['admin', 'ingest'];
 const DocumentId = Type.String({ minLength: 1, maxLength: 256 });
 const Fields = Type.Record(Type.String(), Type.Unknown(), { description: 'The document: the collection decides which fields are text, title and metadata' });
-const Params = Type.Object({ name: Type.String(), id: DocumentId });
+const Params = Type.Object({ name: CollectionName, id: DocumentId });
 const Wait = Type.Object({ wait: Type.Boolean({ default: false, description: 'Answer after the write is indexed (up to 10 s)' }) });
 const WriteResult = Type.Object({
   documentId: Type.String(), eventId: Type.String(), duplicate: Type.Boolean(),
@@ -71,7 +73,7 @@ export async function documentsRoutes(fastify: FastifyInstance, options: Documen
   app.post('/collections/:name/documents', {
     config: { roles: WRITE_DOCUMENT_ROLES },
     schema: {
-      tags: ['documents'], summary: 'Upsert up to 1,000 documents', params: Type.Object({ name: Type.String() }), querystring: Wait,
+      tags: ['documents'], summary: 'Upsert up to 1,000 documents', params: Type.Object({ name: CollectionName }), querystring: Wait,
       body: Type.Object({ documents: Type.Array(Type.Object({ id: DocumentId, fields: Fields }), { minItems: 1, maxItems: 1000 }) }),
       response: { 202: Type.Object({ items: Type.Array(WriteResult) }), 404: ProblemSchema },
     },
@@ -100,13 +102,15 @@ export async function documentsRoutes(fastify: FastifyInstance, options: Documen
 
   app.get('/collections/:name/documents/:id', {
     schema: {
-      tags: ['documents'], summary: 'A document as indexed', params: Params,
+      tags: ['documents'], summary: 'A document as indexed (members: within their view)', params: Params,
       response: { 200: Type.Object({ id: Type.String(), fields: Fields, contentHash: Type.String(), sourceEventId: Type.String(), updatedAt: Type.String({ format: 'date-time' }) }), 404: ProblemSchema },
     },
   }, async (request) => {
-    await options.collections.get(request.principal.tenant.id, request.params.name);
+    const collection = await options.collections.get(request.principal.tenant.id, request.params.name);
     const doc = await options.repo.getDocument(request.principal.tenant.id, request.params.name, request.params.id);
-    if (!doc || doc.deleted || !doc.fields) throw new AppError('NOT_FOUND', { detail: `no document ${request.params.id} in ${request.params.name}` });
+    // Another user's document of a per-user collection is, for a member, a document that does not exist.
+    const visible = doc && !doc.deleted && doc.fields && canReadDocument(collectionView(request.principal, collection), doc.fields);
+    if (!visible || !doc.fields) throw new AppError('NOT_FOUND', { detail: `no document ${request.params.id} in ${request.params.name}` });
     return { id: doc.id, fields: doc.fields, contentHash: doc.contentHash ?? '', sourceEventId: doc.sourceEventId, updatedAt: new Date(doc.updatedAt).toISOString() };
   });
 

@@ -1,18 +1,27 @@
-/** POST /v1/search and POST /v1/answer (JSON, or streamed as Server-Sent Events). */
+/**
+ * POST /v1/search and POST /v1/answer (JSON, or streamed as Server-Sent Events). Both search
+ * within the caller's view (member-view.ts) and are tracked, rejected calls included.
+ */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { ProblemSchema } from '../../http/problem.js';
+import type { Principal } from '../../identity/principal.js';
 import type { Role } from '../../ports/store.port.js';
+import { CollectionName } from '../collections/collection.schemas.js';
+import { checkFilterSize } from '../filter.limits.js';
 import { FilterSchema, type Filter } from '../filter.schema.js';
 import type { AnswerService } from './answer.service.js';
-import type { SearchResultItem, SearchService } from './search.service.js';
+import { citationsOf, streamAnswer } from './answer-stream.js';
+import type { SearchRequest, SearchService } from './search.service.js';
 
 const SEARCH_ROLES: readonly Role[] = ['admin', 'member'];
+const QUERY_MAX_LENGTH = 2000;
+const COLLECTIONS_MAX = 20;
 
 export const SearchBodySchema = Type.Object({
-  query: Type.String({ minLength: 1, maxLength: 2000 }),
-  collections: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 20 }),
+  query: Type.String({ minLength: 1, maxLength: QUERY_MAX_LENGTH }),
+  collections: Type.Array(CollectionName, { minItems: 1, maxItems: COLLECTIONS_MAX }),
   filter: Type.Optional(FilterSchema),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   mode: Type.Union([Type.Literal('hybrid'), Type.Literal('lexical'), Type.Literal('dense')], { default: 'hybrid' }),
@@ -39,61 +48,60 @@ const AnswerSchema = Type.Object({
   degradedReason: Type.Union([Type.String(), Type.Null()]),
 });
 
-function citationsOf(citations: Array<{ n: number; chunkId: string; documentId: string }>, sources: SearchResultItem[]) {
-  return citations.map((c) => {
-    const source = sources[c.n - 1];
-    return { ...c, collection: source?.collection ?? '', sourceEventId: source?.sourceEventId ?? '' };
-  });
+/** Every search runs as the caller: their role and user decide the view. */
+const toRequest = (principal: Principal, body: SearchBody): SearchRequest => ({
+  tenantId: principal.tenant.id, viewer: { role: principal.role, userId: principal.userId },
+  query: body.query, collections: body.collections, filter: body.filter as Filter | undefined, limit: body.limit, mode: body.mode,
+});
+
+/** Bounds the filter before the schema (a deeply nested filter would cost validation and translation). */
+async function filterFirst(request: FastifyRequest): Promise<void> {
+  const body = request.body;
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) checkFilterSize((body as { filter?: unknown }).filter);
 }
 
-const toRequest = (tenantId: string, body: SearchBody) => ({ tenantId, query: body.query, collections: body.collections, filter: body.filter as Filter | undefined, limit: body.limit, mode: body.mode });
+/**
+ * What a tracked call asked for, read from the body as sent (it may have failed validation):
+ * only well-formed, bounded values, so recording a rejected call can never fail.
+ */
+export function requestedSearch(request: FastifyRequest): Record<string, unknown> {
+  const body = (request.body !== null && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
+  const query = typeof body.query === 'string' && body.query.length > 0 ? body.query.slice(0, QUERY_MAX_LENGTH) : undefined;
+  const collections = Array.isArray(body.collections)
+    ? body.collections.slice(0, COLLECTIONS_MAX).filter((c): c is string => typeof c === 'string').map((c) => c.slice(0, 64))
+    : undefined;
+  return { ...(query === undefined ? {} : { query }), ...(collections === undefined ? {} : { collections }) };
+}
 
 export async function searchRoutes(fastify: FastifyInstance, options: { search: SearchService; answers: AnswerService }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post('/search', {
-    config: { roles: SEARCH_ROLES, track: { type: 'search.performed' } },
+    config: { roles: SEARCH_ROLES, track: { type: 'search.performed', data: requestedSearch } },
+    preValidation: filterFirst,
     schema: {
-      tags: ['search'], summary: 'Search collections (hybrid BM25 + vector by default), with metadata filters', body: SearchBodySchema,
+      tags: ['search'], summary: 'Search collections (hybrid BM25 + vector by default), with metadata filters; members search within their view', body: SearchBodySchema,
       response: { 200: Type.Object({ items: Type.Array(HitSchema), mode: Type.String(), cached: Type.Boolean() }), 400: ProblemSchema, 404: ProblemSchema },
     },
   }, async (request) => {
-    const result = await options.search.search(toRequest(request.principal.tenant.id, request.body));
+    const result = await options.search.search(toRequest(request.principal, request.body));
     request.trackData = { query: request.body.query, collections: request.body.collections, mode: result.mode, resultIds: result.items.map((i) => i.documentId), cached: result.cached };
     return result;
   });
 
   app.post('/answer', {
-    config: { roles: SEARCH_ROLES, track: { type: 'answer.generated' } },
-    schema: { tags: ['search'], summary: 'Answer a question from collections, citing chunks as [n]', body: AnswerBodySchema, response: { 200: AnswerSchema, 400: ProblemSchema, 404: ProblemSchema } },
+    config: { roles: SEARCH_ROLES, track: { type: 'answer.generated', data: requestedSearch } },
+    preValidation: filterFirst,
+    schema: { tags: ['search'], summary: 'Answer a question from collections, citing chunks as [n]; members get answers from their view only', body: AnswerBodySchema, response: { 200: AnswerSchema, 400: ProblemSchema, 404: ProblemSchema } },
   }, async (request, reply) => {
-    const searchRequest = toRequest(request.principal.tenant.id, request.body);
-    if (!request.body.stream) {
-      const result = await options.answers.answer(searchRequest);
-      const citations = citationsOf(result.answer.citations, result.sources);
-      request.trackData = { query: request.body.query, citations: citations.map((c) => c.documentId), generator: result.answer.generator, degraded: result.degraded };
-      return {
-        answer: result.answer.text, citations, sources: result.sources, generator: result.answer.generator, model: result.answer.model,
-        degraded: result.degraded, degradedReason: result.degradedReason,
-      };
-    }
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const send = (event: string, data: unknown) => raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    let sources: SearchResultItem[] = [];
-    let degraded: string | null = null;
-    try {
-      for await (const item of options.answers.stream(searchRequest)) {
-        if (item.type === 'sources') { sources = item.sources; send('sources', { sources }); }
-        else if (item.type === 'degraded') { degraded = item.reason; send('degraded', { reason: item.reason }); }
-        else if (item.type === 'delta') send('delta', { text: item.text });
-        else send('done', { answer: item.answer.text, citations: citationsOf(item.answer.citations, sources), generator: item.answer.generator, model: item.answer.model, degraded: degraded !== null, degradedReason: degraded });
-      }
-    } catch (error) {
-      send('error', { code: (error as { code?: string }).code ?? 'INTERNAL', detail: (error as Error).message });
-    }
-    request.trackData = { query: request.body.query, streamed: true, degraded: degraded !== null };
-    raw.end();
+    const searchRequest = toRequest(request.principal, request.body);
+    if (request.body.stream) return streamAnswer(request, reply, options.answers.stream(searchRequest));
+    const result = await options.answers.answer(searchRequest);
+    const citations = citationsOf(result.answer.citations, result.sources);
+    request.trackData = { query: request.body.query, citations: citations.map((c) => c.documentId), generator: result.answer.generator, degraded: result.degraded };
+    return {
+      answer: result.answer.text, citations, sources: result.sources, generator: result.answer.generator, model: result.answer.model,
+      degraded: result.degraded, degradedReason: result.degradedReason,
+    };
   });
 }

@@ -11,10 +11,14 @@ import type { Filter } from '../filter.schema.js';
 import type { Collection } from '../collections/collections.repo.js';
 import type { CollectionsService } from '../collections/collections.service.js';
 import { searchNamespace } from '../documents/document-indexer.js';
+import { checkFilterSize } from '../filter.limits.js';
+import { collectionView, TENANT_VIEWER, viewFilter, type Viewer } from '../member-view.js';
 import { highlight } from './highlight.js';
 
 export interface SearchRequest {
   tenantId: string;
+  /** Who searches; hits are limited to their view (member-view.ts). Absent: the tenant's whole view (CLI, eval). */
+  viewer?: Viewer;
   query: string;
   collections: string[];
   filter?: Filter;
@@ -43,27 +47,38 @@ const CACHE_TTL_MS = 60_000;
 
 /** Every field a filter names (for a clear error when a field is not filterable). */
 export function filterFields(filter: Filter): string[] {
-  if ('and' in filter) return filter.and.flatMap(filterFields);
-  if ('or' in filter) return filter.or.flatMap(filterFields);
-  if ('not' in filter) return filterFields(filter.not);
-  if ('exists' in filter) return [filter.exists];
-  return Object.keys(Object.values(filter)[0] as object);
+  const fields = new Set<string>();
+  const stack: Filter[] = [filter];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if ('and' in node) stack.push(...node.and);
+    else if ('or' in node) stack.push(...node.or);
+    else if ('not' in node) stack.push(node.not);
+    else if ('exists' in node) fields.add(node.exists);
+    else for (const field of Object.keys(Object.values(node)[0] as object)) fields.add(field);
+  }
+  return [...fields];
 }
 
 export class SearchService {
   constructor(private readonly deps: { collections: CollectionsService; index: SearchIndex; embedder: Embedder; cache: Cache }) {}
 
   async search(request: SearchRequest): Promise<SearchResult> {
+    checkFilterSize(request.filter);
     const collections = await Promise.all([...new Set(request.collections)].map((name) => this.deps.collections.get(request.tenantId, name)));
     this.#checkFilter(collections, request.filter);
-    const key = await this.#cacheKey(request, collections);
+    const viewer = request.viewer ?? TENANT_VIEWER;
+    // The view's condition is part of each collection's query: nothing in request.filter can widen it.
+    const scoped = collections
+      .map((collection) => ({ collection, filter: viewFilter(collectionView(viewer, collection), request.filter) }))
+      .filter((s): s is { collection: Collection; filter: Filter | undefined } => s.filter !== null);
+    const key = await this.#cacheKey(request, scoped);
     const cached = await this.deps.cache.get<SearchResultItem[]>(key);
     if (cached) return { items: cached, mode: request.mode, cached: true };
-    const vector = request.mode === 'lexical' ? undefined : (await this.deps.embedder.embed({ texts: [request.query], purpose: 'query' }))[0];
-    const perCollection = await Promise.all(collections.map(async (collection) => {
+    const vector = request.mode === 'lexical' || scoped.length === 0 ? undefined : (await this.deps.embedder.embed({ texts: [request.query], purpose: 'query' }))[0];
+    const perCollection = await Promise.all(scoped.map(async ({ collection, filter }) => {
       const hits = await this.deps.index.search({
-        tenantId: request.tenantId, collection: collection.name, query: request.query, vector, mode: request.mode,
-        filter: request.filter, limit: request.limit,
+        tenantId: request.tenantId, collection: collection.name, query: request.query, vector, mode: request.mode, filter, limit: request.limit,
       });
       return hits.map((hit) => ({ ...hit, collection: collection.name, highlight: highlight(hit.text, request.query, collection.settings.language) }));
     }));
@@ -90,11 +105,15 @@ export class SearchService {
     }
   }
 
-  /** The key embeds each collection's generation, so any write to a collection makes old entries unreachable. */
-  async #cacheKey(request: SearchRequest, collections: Collection[]): Promise<string> {
-    const generations = await Promise.all(collections.map((c) => this.deps.cache.generation(searchNamespace(request.tenantId, c.name))));
+  /**
+   * The key embeds each collection's generation, so any write to a collection makes old entries
+   * unreachable, and each collection's filter as scoped by the viewer's view, so viewers with
+   * different views never share an entry.
+   */
+  async #cacheKey(request: SearchRequest, scoped: Array<{ collection: Collection; filter: Filter | undefined }>): Promise<string> {
+    const generations = await Promise.all(scoped.map(({ collection }) => this.deps.cache.generation(searchNamespace(request.tenantId, collection.name))));
     const digest = createHash('sha256')
-      .update(JSON.stringify([request.query, collections.map((c) => c.name), generations, request.filter ?? null, request.limit, request.mode]))
+      .update(JSON.stringify([request.query, scoped.map((s) => [s.collection.name, s.filter ?? null]), generations, request.limit, request.mode]))
       .digest('base64url');
     return `search:${request.tenantId}:${digest}`;
   }

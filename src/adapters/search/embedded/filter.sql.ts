@@ -25,6 +25,27 @@ function scalarCondition(value: FilterScalar, params: (string | number)[]): stri
   return typeof value === 'number' ? "(j.type IN ('integer','real') AND j.value = ?)" : "(j.type = 'text' AND j.value = ?)";
 }
 
+/**
+ * Condition on `j` for a list of values: each type's values are bound as ONE JSON array, so the
+ * expression's size does not grow with the list (SQLite limits expression depth).
+ */
+function inCondition(values: FilterScalar[], params: (string | number)[]): string {
+  const parts: string[] = [];
+  const strings = values.filter((v): v is string => typeof v === 'string');
+  const numbers = values.filter((v): v is number => typeof v === 'number');
+  if (strings.length > 0) {
+    parts.push("(j.type = 'text' AND j.value IN (SELECT value FROM json_each(?)))");
+    params.push(JSON.stringify(strings));
+  }
+  if (numbers.length > 0) {
+    parts.push("(j.type IN ('integer','real') AND j.value IN (SELECT value FROM json_each(?)))");
+    params.push(JSON.stringify(numbers));
+  }
+  if (values.includes(true)) parts.push("j.type = 'true'");
+  if (values.includes(false)) parts.push("j.type = 'false'");
+  return `(${parts.join(' OR ')})`;
+}
+
 function anyElement(field: string, condition: string, params: (string | number)[], before: (string | number)[]): string {
   params.unshift(...before);
   return `EXISTS (SELECT 1 FROM json_each(c.metadata, ?) AS j WHERE ${condition})`;
@@ -37,10 +58,7 @@ function leafSql(filter: Filter): SqlFilter {
     return { sql: "(json_type(c.metadata, ?) IS NULL OR json_type(c.metadata, ?) = 'null')", params: [path(field), path(field)] };
   }
   if ('eq' in filter) return { sql: anyElement(field, scalarCondition(condition as FilterScalar, params), params, [path(field)]), params };
-  if ('in' in filter) {
-    const parts = (condition as FilterScalar[]).map((value) => scalarCondition(value, params));
-    return { sql: anyElement(field, `(${parts.join(' OR ')})`, params, [path(field)]), params };
-  }
+  if ('in' in filter) return { sql: anyElement(field, inCondition(condition as FilterScalar[], params), params, [path(field)]), params };
   const bounds = condition as RangeBounds;
   const parts: string[] = [];
   for (const key of Object.keys(OPERATORS) as (keyof RangeBounds)[]) {

@@ -37,8 +37,24 @@ function toCondition(filter: Filter): QdrantCondition {
   const [field, condition] = leaf(filter);
   const key = metadataKey(field);
   if ('eq' in filter) return condition === null ? { is_empty: { key } } : equals(key, condition as FilterScalar);
-  if ('in' in filter) return { should: (condition as FilterScalar[]).map((value) => equals(key, value)) };
+  if ('in' in filter) return oneOf(key, condition as FilterScalar[]);
   return range(key, condition as RangeBounds);
+}
+
+/**
+ * Equal to one of the values: keywords and integers as ONE `match: {any}` each, so the condition
+ * stays small however long the list; other numbers and booleans one condition each.
+ */
+function oneOf(key: string, values: FilterScalar[]): QdrantCondition {
+  const strings = values.filter((v): v is string => typeof v === 'string');
+  const integers = values.filter((v): v is number => typeof v === 'number' && Number.isInteger(v));
+  const rest = values.filter((v) => typeof v === 'boolean' || (typeof v === 'number' && !Number.isInteger(v)));
+  const should: QdrantCondition[] = [
+    ...(strings.length > 0 ? [{ key, match: { any: strings } }] : []),
+    ...(integers.length > 0 ? [{ key, match: { any: integers } }] : []),
+    ...[...new Set(rest)].map((value) => equals(key, value)),
+  ];
+  return should.length === 1 ? should[0]! : { should };
 }
 
 /** Equality for a scalar: match for keywords, integers and booleans; a closed range for other numbers. */

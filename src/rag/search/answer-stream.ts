@@ -1,0 +1,52 @@
+/**
+ * `POST /v1/answer` with `stream: true`: Server-Sent Events `sources`, `degraded`?, `delta`…,
+ * `done`. The search runs before the response starts, so a bad request still gets its
+ * problem+json; once streaming, every write is guarded and a client that goes away stops the
+ * generation (its socket's errors never reach the process).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isAppError } from '../../platform/errors.js';
+import type { AnswerStreamItem } from './answer.service.js';
+import type { SearchResultItem } from './search.service.js';
+
+/** Citations with the collection and source event of the hit each one points at. */
+export function citationsOf(citations: Array<{ n: number; chunkId: string; documentId: string }>, sources: SearchResultItem[]) {
+  return citations.map((c) => {
+    const source = sources[c.n - 1];
+    return { ...c, collection: source?.collection ?? '', sourceEventId: source?.sourceEventId ?? '' };
+  });
+}
+
+export async function streamAnswer(request: FastifyRequest, reply: FastifyReply, stream: AsyncGenerator<AnswerStreamItem>): Promise<FastifyReply> {
+  const first = await stream.next(); // search errors are thrown here, before any byte is sent
+  reply.hijack();
+  const raw = reply.raw;
+  let open = true;
+  const stop = () => { open = false; };
+  raw.on('close', stop);
+  raw.on('error', (error) => { stop(); request.log.debug({ err: error }, 'answer stream client error'); });
+  const send = (event: string, data: unknown) => {
+    if (open && !raw.destroyed && !raw.writableEnded) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  let sources: SearchResultItem[] = [];
+  let degraded: string | null = null;
+  const emit = (item: AnswerStreamItem) => {
+    if (item.type === 'sources') { sources = item.sources; send('sources', { sources }); }
+    else if (item.type === 'degraded') { degraded = item.reason; send('degraded', { reason: item.reason }); }
+    else if (item.type === 'delta') send('delta', { text: item.text });
+    else send('done', { answer: item.answer.text, citations: citationsOf(item.answer.citations, sources), generator: item.answer.generator, model: item.answer.model, degraded: degraded !== null, degradedReason: degraded });
+  };
+  try {
+    if (!first.done) emit(first.value);
+    for (let next = await stream.next(); open && !next.done; next = await stream.next()) emit(next.value);
+  } catch (error) {
+    request.log.warn({ err: error }, 'answer stream failed');
+    send('error', isAppError(error) ? { code: error.code, detail: error.message } : { code: 'INTERNAL', detail: 'the answer could not be completed' });
+  } finally {
+    if (!open) await stream.return(undefined).catch(() => undefined);
+  }
+  request.trackData = { query: (request.body as { query: string }).query, streamed: true, degraded: degraded !== null };
+  if (!raw.destroyed && !raw.writableEnded) raw.end();
+  return reply;
+}
