@@ -92,23 +92,23 @@ export const DeliverySchema = Type.Object({
 });
 
 export const SelectionSchema = Type.Object({
-  from: Type.Optional(Type.String({ format: 'date-time' })),
-  to: Type.Optional(Type.String({ format: 'date-time' })),
-  types: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 100, description: 'Type patterns, e.g. article.*' })),
-  userId: Type.Optional(Type.String({ minLength: 1 })),
+  from: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
+  to: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
+  types: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100, description: 'Type patterns, e.g. article.*' })),
+  userId: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
 });
 
 export const ReplayBodySchema = Type.Object({ ...SelectionSchema.properties, dryRun: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 
 export const EventListQuerySchema = Type.Object({
-  type: Type.Optional(Type.String({ description: 'Comma-separated type patterns (article.*)' })),
-  userId: Type.Optional(Type.String()),
-  from: Type.Optional(Type.String({ format: 'date-time' })),
-  to: Type.Optional(Type.String({ format: 'date-time' })),
+  type: Type.Optional(Type.String({ maxLength: 4096, description: 'Comma-separated type patterns (article.*), at most 100' })),
+  userId: Type.Optional(Type.String({ maxLength: 256 })),
+  from: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
+  to: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
   status: Type.Optional(DeliveryStatusSchema),
-  consumer: Type.Optional(Type.String()),
+  consumer: Type.Optional(Type.String({ maxLength: 128 })),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-  cursor: Type.Optional(Type.String()),
+  cursor: Type.Optional(Type.String({ maxLength: 256 })),
 }, { additionalProperties: false });
 
 export const ConsumerSchema = Type.Object({

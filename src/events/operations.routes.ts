@@ -35,9 +35,16 @@ function deliveryToJson(d: Delivery) {
   };
 }
 
+/** A `date-time` the schema accepted as text but JavaScript cannot place in time (a leap second) is 400. */
+function instant(value: string, pointer: string): number {
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw new AppError('VALIDATION_FAILED', { detail: `${pointer.slice(1)} ${value} is not a date-time this server can use`, errors: [{ pointer, detail: 'not a usable date-time' }] });
+  return ms;
+}
+
 function toSelection(input: { from?: string; to?: string; types?: string[]; userId?: string }): EventSelection {
-  const from = input.from === undefined ? undefined : Date.parse(input.from);
-  const to = input.to === undefined ? undefined : Date.parse(input.to);
+  const from = input.from === undefined ? undefined : instant(input.from, '/from');
+  const to = input.to === undefined ? undefined : instant(input.to, '/to');
   if (from !== undefined && to !== undefined && from > to) {
     throw new AppError('VALIDATION_FAILED', { detail: '`from` is after `to`', errors: [{ pointer: '/from', detail: 'after to' }] });
   }
@@ -57,6 +64,7 @@ export async function operationsRoutes(fastify: FastifyInstance, options: Operat
     const q = request.query;
     const userId = scopedUser(request.principal, q.userId);
     const types = q.type?.split(',').map((t) => t.trim()).filter(Boolean);
+    if (types && types.length > 100) throw new AppError('VALIDATION_FAILED', { detail: 'type lists at most 100 patterns', errors: [{ pointer: '/querystring/type', detail: 'more than 100 patterns' }] });
     const page = await store.events.list(request.principal.tenant.id, {
       ...toSelection({ from: q.from, to: q.to, types, userId }),
       deliveryStatus: q.status, consumer: q.consumer, cursor: q.cursor, limit: q.limit,
@@ -72,8 +80,8 @@ export async function operationsRoutes(fastify: FastifyInstance, options: Operat
       response: { 200: Type.Object({ items: Type.Array(Type.Object({ type: Type.String(), hour: Type.String({ format: 'date-time' }), count: Type.Integer() })) }) },
     },
   }, async (request) => {
-    const to = request.query.to ? Date.parse(request.query.to) : Date.now() + 3_600_000;
-    const from = request.query.from ? Date.parse(request.query.from) : to - 7 * 24 * 3_600_000;
+    const to = request.query.to ? instant(request.query.to, '/to') : Date.now() + 3_600_000;
+    const from = request.query.from ? instant(request.query.from, '/from') : to - 7 * 24 * 3_600_000;
     const rows = await store.stats.totals(request.principal.tenant.id, from, to);
     return { items: rows.map((r) => ({ type: r.type, hour: iso(r.hour), count: r.count })) };
   });
@@ -115,7 +123,7 @@ export async function operationsRoutes(fastify: FastifyInstance, options: Operat
     config: { roles: ADMIN_ONLY },
     schema: {
       tags: ['operations'], summary: 'Re-deliver a selection of events to one consumer (dryRun counts only)',
-      params: Type.Object({ name: Type.String() }), body: ReplayBodySchema,
+      params: Type.Object({ name: Type.String({ maxLength: 128 }) }), body: ReplayBodySchema,
       response: { 200: Type.Object({ count: Type.Integer(), dryRun: Type.Literal(true) }), 202: Type.Object({ replayId: Type.String(), count: Type.Integer() }), 404: ProblemSchema },
     },
   }, async (request, reply) => {
@@ -130,7 +138,7 @@ export async function operationsRoutes(fastify: FastifyInstance, options: Operat
 
   app.post('/consumers/:name/retry-dead', {
     config: { roles: ADMIN_ONLY },
-    schema: { tags: ['operations'], summary: 'Give dead deliveries of one consumer another round', params: Type.Object({ name: Type.String() }), response: { 200: Type.Object({ count: Type.Integer() }), 404: ProblemSchema } },
+    schema: { tags: ['operations'], summary: 'Give dead deliveries of one consumer another round', params: Type.Object({ name: Type.String({ maxLength: 128 }) }), response: { 200: Type.Object({ count: Type.Integer() }), 404: ProblemSchema } },
   }, async (request) => {
     const { name } = request.params;
     return { count: await replay.retryDead(request.principal.tenant.id, name) };

@@ -17,6 +17,7 @@ import { authPlugin } from './auth.plugin.js';
 import { errorsPlugin } from './errors.plugin.js';
 import { healthRoutes, type HealthCheck } from './health.routes.js';
 import { clientErrorHandler, frameworkError, MAX_PARAM_LENGTH, REQUEST_TIMEOUT_MS } from './http-edges.js';
+import { finiteNumbersPlugin } from './finite-numbers.js';
 import { jsonBodyPlugin } from './json-body.js';
 import { metricsPlugin } from './metrics.plugin.js';
 import { tenantRateLimit } from './tenant-rate-limit.js';
@@ -100,6 +101,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(authPlugin, { authenticator: deps.authenticator });
   await app.register(trackingPlugin, { tracker: deps.tracker });
   await app.register(tenantRateLimit, { max: deps.config.TENANT_RATE_LIMIT_PER_MINUTE });
+  await app.register(finiteNumbersPlugin); // after the rate limits, which count every call
   await app.register(healthRoutes, { health: coalesce(deps.health) });
   await app.register(async (v1) => {
     for (const feature of deps.features) await v1.register(feature.plugin, feature.options);
