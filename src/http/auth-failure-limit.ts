@@ -1,6 +1,6 @@
 /**
- * Limits failed authentications per client address (AUTH_FAILURES_PER_MINUTE), in the same
- * counter store as the other limits (Redis when REDIS_URL is set, memory otherwise). Every
+ * Limits failed authentications per client address (AUTH_FAILURES_PER_MINUTE; IPv6 per /64), in
+ * the same counter store as the other limits (Redis when REDIS_URL is set, memory otherwise). Every
  * AUTH_INVALID answer counts, wherever it was raised (the auth plugin, the Segment routes' body
  * write key, stream tokens); once an address is over the limit, its requests to the API get 429
  * RATE_LIMITED with `retry-after` before any credential is looked up. Register it after
@@ -18,8 +18,23 @@ export interface AuthFailureLimitOptions {
   timeWindowMs?: number;
 }
 
+/**
+ * The address failures are counted for: IPv4 as is, IPv6 by its /64 network (one host usually
+ * holds a whole /64, so single addresses would be free to rotate through).
+ */
+export function clientNetwork(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') && tail ? tail.split(':') : [];
+  const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 /** Key under which an address's failed authentications are counted. */
-export const authFailureKey = (address: string): string => `af:${address}`;
+export const authFailureKey = (address: string): string => `af:${clientNetwork(address)}`;
 
 /** Routes that take credentials: the API under /v1 (health, metrics and docs are public). */
 const takesCredentials = (request: FastifyRequest): boolean => Boolean(request.routeOptions.url?.startsWith('/v1'));
@@ -37,7 +52,7 @@ export const authFailureLimit = fp(async (app: FastifyInstance, options: AuthFai
   const suspects = new LRUCache<string, true>({ max: 50_000, ttl: settings.timeWindowMs });
 
   app.addHook('onRequest', async (request, reply) => {
-    if (!takesCredentials(request) || !suspects.has(request.ip)) return;
+    if (!takesCredentials(request) || !suspects.has(clientNetwork(request.ip))) return;
     const spent = await limit(request, { increment: false });
     if (spent.isAllowed || spent.remaining > 0) return;
     const retryAfter = Math.max(1, spent.ttlInSeconds);
@@ -49,7 +64,7 @@ export const authFailureLimit = fp(async (app: FastifyInstance, options: AuthFai
   });
   app.addHook('onError', async (request, _reply, error) => {
     if (!isAppError(error) || error.code !== 'AUTH_INVALID') return;
-    suspects.set(request.ip, true);
+    suspects.set(clientNetwork(request.ip), true);
     await limit(request);
   });
 }, { name: 'auth-failure-limit', dependencies: ['@fastify/rate-limit'] });

@@ -59,6 +59,14 @@ describe('failed authentications', () => {
     expect(limited.json().code).toBe('RATE_LIMITED');
   });
 
+  it('counts an IPv6 client by its /64 network', async () => {
+    t = await startTestApp({ AUTH_FAILURES_PER_MINUTE: 2 });
+    expect((await from('2001:db8:0:7::1', '/v1/events', 'Bearer er_admin_guess1')).statusCode).toBe(401);
+    expect((await from('2001:db8:0:7::2', '/v1/events', 'Bearer er_admin_guess2')).statusCode).toBe(401);
+    expect((await from('2001:db8:0:7:ffff::3', '/v1/events', `Bearer ${t.adminKey}`)).statusCode).toBe(429);
+    expect((await from('2001:db8:0:8::1', '/v1/events', `Bearer ${t.adminKey}`)).statusCode).toBe(200);
+  });
+
   it('does not count missing credentials or a forbidden role as failures', async () => {
     t = await startTestApp({ AUTH_FAILURES_PER_MINUTE: 2 });
     for (let i = 0; i < 4; i += 1) {
