@@ -12,6 +12,14 @@ const FASTIFY_CODES: Record<string, (e: FastifyError) => AppError> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: (e) => new AppError('VALIDATION_FAILED', { detail: e.message }),
   FST_ERR_BAD_URL: () => new AppError('URL_INVALID', { detail: 'the URL is not valid (malformed percent-encoding)' }),
   FST_ERR_MAX_PARAM_LENGTH: () => new AppError('URI_TOO_LONG', { detail: 'a path parameter is too long' }),
+  // @fastify/multipart
+  FST_INVALID_MULTIPART_CONTENT_TYPE: () => new AppError('UNSUPPORTED_MEDIA_TYPE', { detail: 'send multipart/form-data' }),
+  FST_REQ_FILE_TOO_LARGE: () => new AppError('DOCUMENT_TEXT_TOO_LARGE', { detail: 'an uploaded file is larger than UPLOAD_MAX_BYTES' }),
+  FST_FILES_LIMIT: () => new AppError('PAYLOAD_TOO_LARGE', { detail: 'too many files in one upload' }),
+  FST_FIELDS_LIMIT: () => new AppError('PAYLOAD_TOO_LARGE', { detail: 'too many form fields in one upload' }),
+  FST_PARTS_LIMIT: () => new AppError('PAYLOAD_TOO_LARGE', { detail: 'too many parts in one upload' }),
+  FST_PROTO_VIOLATION: (e) => new AppError('VALIDATION_FAILED', { detail: e.message }),
+  FST_INVALID_JSON_FIELD_ERROR: (e) => new AppError('VALIDATION_FAILED', { detail: e.message }),
 };
 
 /** Codes for other client errors (from Fastify and plugins), by status; any other 4xx keeps its status. */
@@ -20,6 +28,9 @@ const CODES_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED', 431: 'HEADERS_TOO_LARGE',
 };
 
+/** Errors of the multipart parser (busboy) about a malformed body: a missing boundary, a body cut short. */
+const MALFORMED_MULTIPART = /^Multipart: |terminated early|^Unexpected end of (form|multipart)|^Boundary required|^The needle cannot|^Malformed part header/;
+
 export function toAppError(error: FastifyError | Error): AppError {
   if (isAppError(error)) return error;
   const fe = error as FastifyError & { validationContext?: string };
@@ -27,6 +38,7 @@ export function toAppError(error: FastifyError | Error): AppError {
     return new AppError('VALIDATION_FAILED', { detail: error.message, errors: fieldErrorsFromValidation(fe.validation, fe.validationContext ?? 'body') });
   }
   if (fe.code && FASTIFY_CODES[fe.code]) return FASTIFY_CODES[fe.code]!(fe);
+  if (!fe.code && MALFORMED_MULTIPART.test(error.message)) return new AppError('VALIDATION_FAILED', { detail: `multipart body is malformed: ${error.message}` });
   if (fe instanceof SyntaxError) return new AppError('VALIDATION_FAILED', { detail: error.message });
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
   const byStatus = CODES_BY_STATUS[status];

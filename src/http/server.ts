@@ -86,7 +86,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  await app.register(multipart, { limits: { fileSize: 20 * 1024 * 1024, files: 100 } });
+  await app.register(multipart, { limits: { fileSize: deps.config.UPLOAD_MAX_BYTES, files: 20, fields: 20, fieldSize: 1024, parts: 40 } });
   await app.register(metricsPlugin, { metrics: deps.metrics, beforeScrape: deps.beforeScrape && coalesce(deps.beforeScrape) });
   await app.register(rateLimit, {
     global: true,

@@ -29,6 +29,7 @@ import { CollectionsService } from './collections/collections.service.js';
 import { documentContent } from './documents/document-text.js';
 import { DocumentIndexer } from './documents/document-indexer.js';
 import { documentsRoutes } from './documents/documents.routes.js';
+import type { UploadSettings } from './documents/files.routes.js';
 import { indexerConsumer } from './indexer.consumer.js';
 import type { RagDatabase } from './rag.migrations.js';
 import { AnswerService } from './search/answer.service.js';
@@ -65,6 +66,13 @@ export function createGenerator(config: Config): Generator {
   if (config.GENERATOR !== 'openai') return createExtractiveGenerator();
   const policy = createProviderPolicy({ timeoutMs: config.PROVIDER_TIMEOUT_MS });
   return withGeneratorResilience(createOpenAiGenerator({ baseUrl: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY, model: config.OPENAI_CHAT_MODEL }), policy);
+}
+
+function uploadSettings(config: Config): UploadSettings {
+  return {
+    maxFileBytes: config.UPLOAD_MAX_BYTES, maxTextBytes: config.UPLOAD_MAX_TEXT_BYTES, maxEventBytes: config.EVENT_MAX_BYTES,
+    extractTimeoutMs: config.UPLOAD_EXTRACT_TIMEOUT_MS, extractMemoryMb: config.UPLOAD_EXTRACT_MEMORY_MB,
+  };
 }
 
 /** Re-chunks and re-embeds a collection's stored documents: the index's source of truth for rebuilds. */
@@ -115,7 +123,7 @@ export async function createRetrieval(deps: RetrievalDeps) {
     repo, embedder, generator, index, collections, search, answers, consumer,
     routes: [
       { plugin: collectionsRoutes, options: { collections, repo, index, onChange: () => consumer.refreshTypes() } },
-      { plugin: documentsRoutes, options: { collections, repo, ingest: deps.ingest } },
+      { plugin: documentsRoutes, options: { collections, repo, ingest: deps.ingest, uploads: uploadSettings(config) } },
       { plugin: searchRoutes, options: { search, answers } },
     ],
     /**

@@ -127,7 +127,8 @@ describe('documents through the API', () => {
       Buffer.from('%PDF-1.4 not really'), Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
     const bad = await t.call('POST', '/v1/collections/handbook/files', broken, t.adminKey, { 'content-type': `multipart/form-data; boundary=${boundary}` });
-    expect(bad.statusCode).toBe(400);
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json()).toMatchObject({ code: 'DOCUMENT_UNREADABLE' });
     expect(bad.json().detail).toContain('not a readable PDF');
   });
 

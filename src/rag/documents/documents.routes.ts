@@ -14,7 +14,7 @@ import { CollectionName } from '../collections/collection.schemas.js';
 import type { CollectionsRepo } from '../collections/collections.repo.js';
 import type { CollectionsService } from '../collections/collections.service.js';
 import { canReadDocument, collectionView } from '../member-view.js';
-import { fileRoutes } from './files.routes.js';
+import { fileRoutes, type UploadSettings } from './files.routes.js';
 
 export interface DocumentsRoutesOptions {
   collections: CollectionsService;
@@ -22,6 +22,8 @@ export interface DocumentsRoutesOptions {
   ingest: IngestService;
   /** How long `?wait=true` waits for the indexer. */
   waitMs?: number;
+  /** Upload limits (defaults: files.routes.ts DEFAULT_UPLOADS). */
+  uploads?: UploadSettings;
 }
 
 export const WRITE_DOCUMENT_ROLES: readonly Role[] = ['admin', 'ingest'];

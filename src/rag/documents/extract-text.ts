@@ -1,38 +1,32 @@
-/** Plain text from uploaded files: text, Markdown, HTML and PDF (via unpdf). */
+/**
+ * Plain text from uploaded files: text, Markdown, HTML and PDF (via unpdf). HTML and PDF are read
+ * in a worker thread (extract.pool.ts) under a time limit and a heap limit; every kind stops at
+ * `maxTextBytes` of text and answers 413 past it.
+ */
 import { AppError } from '../../platform/errors.js';
+import { ExtractPool, type ExtractReply } from './extract.pool.js';
+
+export type FileKind = 'text' | 'markdown' | 'html' | 'pdf';
 
 export interface ExtractedFile {
   title: string | null;
   text: string;
-  kind: 'text' | 'markdown' | 'html' | 'pdf';
+  kind: FileKind;
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
-    if (name.startsWith('#x') || name.startsWith('#X')) return String.fromCodePoint(Number.parseInt(name.slice(2), 16));
-    if (name.startsWith('#')) return String.fromCodePoint(Number.parseInt(name.slice(1), 10));
-    return ENTITIES[name.toLowerCase()] ?? whole;
-  });
+export interface ExtractLimits {
+  /** Most text (UTF-8 bytes) one file may yield. */
+  maxTextBytes: number;
+  /** Time limit of one HTML or PDF extraction. */
+  timeoutMs: number;
+  /** Heap limit of an extraction worker. */
+  memoryMb: number;
+  /** Extractions at once (default 2) and waiting (default 32). */
+  workers?: number;
+  queue?: number;
 }
 
-/** Readable text of an HTML page: scripts and styles dropped, block elements become line breaks, headings become Markdown headings. */
-export function htmlToText(html: string): { title: string | null; text: string } {
-  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1];
-  const body = html
-    .replace(/<(script|style|noscript|template|head)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<h([1-6])[^>]*>/gi, (_m, level: string) => `\n\n${'#'.repeat(Number(level))} `)
-    .replace(/<\/(p|div|section|article|li|tr|h[1-6]|ul|ol|table|blockquote|pre)>/gi, '\n\n')
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<li[^>]*>/gi, '- ')
-    .replace(/<[^>]+>/g, ' ');
-  const text = decodeEntities(body).replace(/[ \t\f\v]+/g, ' ').replace(/ *\n */g, '\n').replace(/\n{3,}/g, '\n\n').trim();
-  return { title: title ? decodeEntities(title).trim() : null, text };
-}
-
-function kindOf(fileName: string, mimeType: string): ExtractedFile['kind'] | null {
+export function kindOf(fileName: string, mimeType: string): FileKind | null {
   const ext = fileName.toLowerCase().split('.').pop() ?? '';
   if (mimeType === 'application/pdf' || ext === 'pdf') return 'pdf';
   if (mimeType === 'text/html' || ext === 'html' || ext === 'htm') return 'html';
@@ -41,20 +35,56 @@ function kindOf(fileName: string, mimeType: string): ExtractedFile['kind'] | nul
   return null;
 }
 
-export async function extractText(fileName: string, mimeType: string, content: Buffer): Promise<ExtractedFile> {
-  const kind = kindOf(fileName, mimeType);
-  if (!kind) throw new AppError('UNSUPPORTED_MEDIA_TYPE', { detail: `${fileName} (${mimeType}): upload text, Markdown, HTML or PDF` });
-  if (kind === 'pdf') {
-    const { extractText: pdfText } = await import('unpdf');
-    try {
-      const { text } = await pdfText(new Uint8Array(content), { mergePages: true });
-      return { title: null, text: text.trim(), kind };
-    } catch (error) {
-      throw new AppError('VALIDATION_FAILED', { detail: `${fileName} is not a readable PDF: ${(error as Error).message}`, cause: error });
+/** The first ATX level-1 heading (`# Title`) of a Markdown text, found by a line scan. */
+export function markdownTitle(text: string): string | null {
+  for (let start = 0; start < text.length;) {
+    const end = text.indexOf('\n', start);
+    const line = text.slice(start, end < 0 ? text.length : end);
+    if (line.length > 1 && line[0] === '#' && (line[1] === ' ' || line[1] === '\t')) {
+      const title = line.slice(2).trim();
+      if (title) return title.slice(0, 1000);
     }
+    if (end < 0) break;
+    start = end + 1;
   }
-  const text = content.toString('utf8');
-  if (kind === 'html') return { ...htmlToText(text), kind };
-  const heading = kind === 'markdown' ? /^#\s+(.+)$/m.exec(text)?.[1]?.trim() ?? null : null;
-  return { title: heading, text: text.trim(), kind };
+  return null;
+}
+
+function tooLarge(fileName: string, maxTextBytes: number): AppError {
+  return new AppError('DOCUMENT_TEXT_TOO_LARGE', {
+    detail: `the text of ${fileName} is larger than ${maxTextBytes} bytes, the most one uploaded file may hold (UPLOAD_MAX_TEXT_BYTES, and never more than EVENT_MAX_BYTES)`,
+    details: { limitBytes: maxTextBytes },
+  });
+}
+
+function fromReply(fileName: string, kind: FileKind, reply: ExtractReply, maxTextBytes: number): ExtractedFile {
+  if (reply.ok) return { title: reply.title, text: reply.text, kind };
+  if (reply.code === 'DOCUMENT_TEXT_TOO_LARGE') throw tooLarge(fileName, maxTextBytes);
+  throw new AppError('DOCUMENT_UNREADABLE', { detail: `${fileName}: ${reply.detail ?? 'the file could not be read'}` });
+}
+
+/** Extracts uploaded files; owns the worker pool (call `close()` on shutdown). */
+export class TextExtractor {
+  private readonly pool: ExtractPool;
+
+  constructor(private readonly limits: ExtractLimits) {
+    this.pool = new ExtractPool({ workers: limits.workers ?? 2, queue: limits.queue ?? 32, timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb });
+  }
+
+  async extract(fileName: string, mimeType: string, content: Buffer): Promise<ExtractedFile> {
+    const kind = kindOf(fileName, mimeType);
+    if (!kind) throw new AppError('UNSUPPORTED_MEDIA_TYPE', { detail: `${fileName} (${mimeType}): upload text, Markdown, HTML or PDF` });
+    const { maxTextBytes } = this.limits;
+    if (kind === 'html' || kind === 'pdf') {
+      const data = new Uint8Array(content).buffer; // a copy the worker can own
+      return fromReply(fileName, kind, await this.pool.run({ kind, data, maxTextBytes }), maxTextBytes);
+    }
+    if (content.length > maxTextBytes) throw tooLarge(fileName, maxTextBytes);
+    const text = new TextDecoder('utf-8').decode(content).trim();
+    return { title: kind === 'markdown' ? markdownTitle(text) : null, text, kind };
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
 }

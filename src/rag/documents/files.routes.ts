@@ -1,51 +1,126 @@
-/** POST /v1/collections/:name/files: upload text, Markdown, HTML or PDF files as documents. */
-import type {} from '@fastify/multipart';
-import type { FastifyInstance } from 'fastify';
+/**
+ * POST /v1/collections/:name/files: upload text, Markdown, HTML or PDF files as documents.
+ * Every file is read and checked first (size, name, text, event size) and only then written,
+ * so a rejected upload writes nothing.
+ */
+import type { MultipartFile, MultipartValue } from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ProblemSchema } from '../../http/problem.js';
 import { AppError } from '../../platform/errors.js';
 import type { DocumentsRoutesOptions } from './documents.routes.js';
 import { WRITE_DOCUMENT_ROLES, writeDocument } from './documents.routes.js';
-import { extractText } from './extract-text.js';
+import { TextExtractor } from './extract-text.js';
 
-const MAX_FILE_BYTES = 20 * 1024 * 1024;
+/** Limits of uploads (from the configuration: UPLOAD_*, EVENT_MAX_BYTES). */
+export interface UploadSettings {
+  maxFileBytes: number;
+  maxTextBytes: number;
+  /** A file becomes one `document.upserted` event; its data may not be larger than this. */
+  maxEventBytes: number;
+  extractTimeoutMs: number;
+  extractMemoryMb: number;
+}
+
+export const DEFAULT_UPLOADS: UploadSettings = {
+  maxFileBytes: 20 * 1024 * 1024, maxTextBytes: 1024 * 1024, maxEventBytes: 256 * 1024, extractTimeoutMs: 10_000, extractMemoryMb: 256,
+};
+/** Files and form fields one upload request may carry; a form field's value is at most 1 KiB. */
+export const UPLOAD_MAX_FILES = 20;
+const UPLOAD_MAX_FIELDS = 20;
+const FIELD_MAX_BYTES = 1024;
+const DOCUMENT_ID_MAX = 256;
+const FILE_NAME_MAX = 255;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+interface ReadyFile { documentId: string; fileName: string; fields: Record<string, unknown>; characters: number }
 
 function slug(fileName: string): string {
   return fileName.toLowerCase().replace(/\.[a-z0-9]+$/, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 200) || 'file';
 }
 
+function invalid(pointer: string, detail: string): AppError {
+  return new AppError('VALIDATION_FAILED', { detail, errors: [{ pointer, detail }] });
+}
+
+/** The `id` form field: a document id (1 to 256 characters). */
+function documentIdField(part: MultipartValue): string {
+  const value = typeof part.value === 'string' ? part.value : '';
+  if (part.valueTruncated || value.length > DOCUMENT_ID_MAX) throw invalid('/id', `a document id has at most ${DOCUMENT_ID_MAX} characters`);
+  if (value.length === 0) throw invalid('/id', 'a document id may not be empty');
+  return value;
+}
+
+function checkFilePart(part: MultipartFile): void {
+  const name = part.filename;
+  if (!name) throw invalid(`/${part.fieldname}`, 'every file part needs a filename (Content-Disposition: form-data; name="file"; filename="…")');
+  if (name.length > FILE_NAME_MAX) throw invalid(`/${part.fieldname}`, `a file name has at most ${FILE_NAME_MAX} characters`);
+  if (CONTROL_CHARACTERS.test(name)) throw invalid(`/${part.fieldname}`, 'a file name may not contain control characters');
+  if (part.mimetype.length > FILE_NAME_MAX) throw invalid(`/${part.fieldname}`, `a content type has at most ${FILE_NAME_MAX} characters`);
+}
+
+function eventTooLarge(fileName: string, bytes: number, limit: number): AppError {
+  return new AppError('DOCUMENT_TEXT_TOO_LARGE', {
+    detail: `${fileName} would be stored as a document event of ${bytes} bytes; the event size limit (EVENT_MAX_BYTES) is ${limit} bytes: split the file`,
+    details: { limitBytes: limit, eventBytes: bytes },
+  });
+}
+
+async function readFiles(request: FastifyRequest, collectionName: string, fieldNames: { text: string; title: string }, extractor: TextExtractor, uploads: UploadSettings): Promise<ReadyFile[]> {
+  const ready: ReadyFile[] = [];
+  let explicitId: string | undefined;
+  const limits = { fileSize: uploads.maxFileBytes, files: UPLOAD_MAX_FILES, fields: UPLOAD_MAX_FIELDS, fieldSize: FIELD_MAX_BYTES, parts: UPLOAD_MAX_FILES + UPLOAD_MAX_FIELDS };
+  for await (const part of request.parts({ limits })) {
+    if (part.type === 'field') {
+      if (part.fieldname === 'id') explicitId = documentIdField(part);
+      continue;
+    }
+    checkFilePart(part);
+    const content = await part.toBuffer();
+    const extracted = await extractor.extract(part.filename, part.mimetype, content);
+    const documentId = explicitId ?? slug(part.filename);
+    explicitId = undefined;
+    const fields = { [fieldNames.title]: extracted.title ?? part.filename, [fieldNames.text]: extracted.text, fileName: part.filename, mimeType: part.mimetype, sizeBytes: content.length };
+    const eventBytes = Buffer.byteLength(JSON.stringify({ collection: collectionName, documentId, fields }), 'utf8');
+    if (eventBytes > uploads.maxEventBytes) throw eventTooLarge(part.filename, eventBytes, uploads.maxEventBytes);
+    ready.push({ documentId, fileName: part.filename, fields, characters: extracted.text.length });
+  }
+  return ready;
+}
+
 export async function fileRoutes(app: FastifyInstance, options: DocumentsRoutesOptions): Promise<void> {
+  const uploads = options.uploads ?? DEFAULT_UPLOADS;
+  // Text past the event size limit could never be stored, so extraction stops there too.
+  const extractor = new TextExtractor({
+    maxTextBytes: Math.min(uploads.maxTextBytes, uploads.maxEventBytes), timeoutMs: uploads.extractTimeoutMs, memoryMb: uploads.extractMemoryMb,
+  });
+  app.addHook('onClose', async () => extractor.close());
+
   app.post('/collections/:name/files', {
     config: { roles: WRITE_DOCUMENT_ROLES },
     schema: {
-      tags: ['documents'], summary: 'Upload files (text, Markdown, HTML, PDF) as documents; form field `id` sets the document id of a single file',
+      tags: ['documents'],
+      summary: `Upload up to ${UPLOAD_MAX_FILES} files (text, Markdown, HTML, PDF) as documents; form field \`id\` sets the document id of the next file`,
       consumes: ['multipart/form-data'], params: Type.Object({ name: Type.String() }),
       querystring: Type.Object({ wait: Type.Boolean({ default: false }) }),
-      response: { 202: Type.Object({ items: Type.Array(Type.Object({ documentId: Type.String(), eventId: Type.String(), fileName: Type.String(), characters: Type.Integer(), indexed: Type.Boolean() })) }), 415: ProblemSchema },
+      response: {
+        202: Type.Object({ items: Type.Array(Type.Object({ documentId: Type.String(), eventId: Type.String(), fileName: Type.String(), characters: Type.Integer(), indexed: Type.Boolean() })) }),
+        400: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema,
+      },
     },
   }, async (request, reply) => {
     const { name } = request.params as { name: string };
     const { wait } = request.query as { wait: boolean };
     if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', { detail: 'send multipart/form-data with one or more files' });
     const collection = await options.collections.get(request.principal.tenant.id, name);
-    const textField = collection.settings.textFields.find((f) => f !== collection.settings.titleField) ?? collection.settings.textFields[0]!;
-    const titleField = collection.settings.titleField ?? 'title';
+    const text = collection.settings.textFields.find((f) => f !== collection.settings.titleField) ?? collection.settings.textFields[0]!;
+    const files = await readFiles(request, name, { text, title: collection.settings.titleField ?? 'title' }, extractor, uploads);
+    if (files.length === 0) throw new AppError('VALIDATION_FAILED', { detail: 'no file in the upload' });
     const items = [];
-    let explicitId: string | undefined;
-    for await (const part of request.parts({ limits: { fileSize: MAX_FILE_BYTES } })) {
-      if (part.type === 'field') {
-        if (part.fieldname === 'id' && typeof part.value === 'string') explicitId = part.value;
-        continue;
-      }
-      const content = await part.toBuffer();
-      const extracted = await extractText(part.filename, part.mimetype, content);
-      const documentId = explicitId ?? slug(part.filename);
-      explicitId = undefined;
-      const fields = { [titleField]: extracted.title ?? part.filename, [textField]: extracted.text, fileName: part.filename, mimeType: part.mimetype, sizeBytes: content.length };
-      const result = await writeDocument(options, request.principal, { collection: name, documentId, fields, wait });
-      items.push({ documentId, eventId: result.eventId, fileName: part.filename, characters: extracted.text.length, indexed: result.indexed });
+    for (const file of files) {
+      const result = await writeDocument(options, request.principal, { collection: name, documentId: file.documentId, fields: file.fields, wait });
+      items.push({ documentId: file.documentId, eventId: result.eventId, fileName: file.fileName, characters: file.characters, indexed: result.indexed });
     }
-    if (items.length === 0) throw new AppError('VALIDATION_FAILED', { detail: 'no file in the upload' });
     return reply.status(202).send({ items });
   });
 }
