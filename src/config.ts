@@ -67,6 +67,7 @@ export const ConfigSchema = Type.Object({
   REQUEST_MAX_DEPTH: int(32, 4, 'Deepest nesting of objects and arrays accepted in a JSON body (rejected with 400 before any other work)', 1000),
   HEADER_MAX_LENGTH: int(512, 16, 'Longest value kept from an auto-tracked request header (x-session-id, x-source-app, user-agent)'),
   UPLOAD_MAX_BYTES: int(20 * 1024 * 1024, 1024, 'Largest uploaded file'),
+  STREAM_HEARTBEAT_MS: int(15_000, 50, 'Heartbeat of realtime streams (SSE comment, WebSocket ping); a client that makes no progress for two is dropped'),
   UPLOAD_MAX_TEXT_BYTES: int(1024 * 1024, 1024, 'Most text extracted from one uploaded file'),
   UPLOAD_EXTRACT_TIMEOUT_MS: int(10_000, 100, 'Time limit for extracting the text of one uploaded file (off the main thread)'),
   UPLOAD_EXTRACT_MEMORY_MB: int(256, 32, 'Heap limit of the text extraction worker (bounds decompression bombs)'),

@@ -117,7 +117,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       { plugin: operationsRoutes, options: { store, registry, replay } },
       { plugin: catalogRoutes, options: { catalog } },
       { plugin: identityRoutes, options: { store, authenticator } },
-      { plugin: realtimeRoutes, options: { hub, store, bufferMax: config.STREAM_BUFFER_MAX } },
+      { plugin: realtimeRoutes, options: { hub, store, bufferMax: config.STREAM_BUFFER_MAX, bufferMaxBytes: config.STREAM_BUFFER_MAX_BYTES, maxPerPrincipal: config.STREAM_MAX_PER_PRINCIPAL, maxPerTenant: config.STREAM_MAX_PER_TENANT, heartbeatMs: config.STREAM_HEARTBEAT_MS } },
       ...retrieval.routes,
       ...(options.routes ?? []),
     ],

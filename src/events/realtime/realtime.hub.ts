@@ -1,7 +1,8 @@
 /**
- * Fans live events out to SSE and WebSocket clients of this process. Each client has a bounded
- * buffer: a client that falls behind by more than `bufferMax` events is dropped, so a slow reader
- * can never grow the server's memory.
+ * Fans live events out to SSE and WebSocket clients of this process. Each client has a buffer
+ * bounded in bytes (and events): a client whose `send` refuses an event is dropped, so a slow
+ * reader can never grow the server's memory. A client scoped to a user (every member) receives
+ * only events whose `userId` is that user: never another user's, never events without a user.
  */
 import type { Metrics } from '../../platform/metrics.js';
 import { anyTypeMatches } from '../../platform/patterns.js';
@@ -12,11 +13,12 @@ import { eventToJson } from '../operations.routes.js';
 export interface StreamClient {
   tenantId: string;
   types: string[];
-  /** Only events of this user (members are always restricted to their own). */
+  /** Only events of this user; undefined = every event of the tenant (admins only). */
   userId: string | undefined;
   transport: 'sse' | 'ws';
-  /** Writes one serialised event; returns false when the client's buffer is full. */
+  /** Writes one serialised event; returns false when the client's buffer is full. Never throws. */
   send(id: string, payload: string): boolean;
+  /** Ends the stream; a client that is not reading is cut off and its buffer freed. */
   close(reason: string): void;
 }
 
@@ -68,20 +70,33 @@ export class RealtimeHub {
     return this.#clients.size;
   }
 
+  /** Disconnects a client that cannot keep up (counted in `eventrag_stream_dropped_total`). */
+  drop(client: StreamClient, reason: string): void {
+    this.metrics.streamDropped.inc({ transport: client.transport });
+    if (this.#clients.delete(client)) this.metrics.streamClients.dec({ transport: client.transport });
+    client.close(reason);
+  }
+
   #fanOut(payload: LivePayload): void {
     if (this.#recent.has(payload.id)) return;
     this.#recent.add(payload.id);
     if (this.#recent.size > RECENT_IDS) this.#recent.delete(this.#recent.values().next().value!);
     for (const client of this.#clients) {
-      if (client.tenantId !== payload.tenantId) continue;
-      if (client.userId !== undefined && client.userId !== payload.userId) continue;
-      if (!anyTypeMatches(client.types, payload.type)) continue;
-      if (!client.send(payload.id, payload.json)) {
-        this.metrics.streamDropped.inc({ transport: client.transport });
-        client.close('client too slow: buffer full');
-        this.#clients.delete(client);
-        this.metrics.streamClients.dec({ transport: client.transport });
+      if (!sees(client, payload)) continue;
+      let sent = false;
+      try {
+        sent = client.send(payload.id, payload.json);
+      } catch {
+        sent = false;
       }
+      if (!sent) this.drop(client, 'client too slow: buffer full');
     }
   }
+}
+
+/** The stream's view: its tenant, its user when scoped to one (a null user is nobody's), its types. */
+function sees(client: StreamClient, payload: LivePayload): boolean {
+  if (client.tenantId !== payload.tenantId) return false;
+  if (client.userId !== undefined && (payload.userId === null || client.userId !== payload.userId)) return false;
+  return anyTypeMatches(client.types, payload.type);
 }

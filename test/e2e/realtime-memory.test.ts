@@ -1,0 +1,152 @@
+/**
+ * Slow and stalled stream clients on a real socket: the server's memory stays within the byte
+ * bounds, non-reading clients are dropped, and the process outlives their heartbeats.
+ * Regression tests for the heartbeat that wrote after the hub had ended a response (process
+ * exit on ERR_STREAM_WRITE_AFTER_END) and for per-client buffers that were bounded in events.
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+
+const BUFFER_BYTES = 256 * 1024;
+const HEARTBEAT_MS = 150;
+const BACKLOG_EVENTS = 240;
+const BACKLOG_EVENT_BYTES = 100_000;
+const LIVE_EVENT_BYTES = 400_000;
+const LIVE_EVENTS = 16;
+
+let t: TestApp;
+let base: string;
+const uncaught: unknown[] = [];
+const onUncaught = (error: unknown) => { uncaught.push(error); };
+
+beforeAll(async () => {
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
+  t = await startTestApp({ STREAM_BUFFER_MAX: 10, STREAM_BUFFER_MAX_BYTES: BUFFER_BYTES, STREAM_HEARTBEAT_MS: HEARTBEAT_MS, EVENT_MAX_BYTES: 1_000_000, STREAM_MAX_PER_PRINCIPAL: 50 });
+  await t.app.http!.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(t.app.http!.server.address() as { port: number }).port}`;
+});
+afterAll(async () => {
+  await t.close();
+  process.off('uncaughtException', onUncaught);
+  process.off('unhandledRejection', onUncaught);
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const dropped = async () => (await t.app.metrics.streamDropped.get()).values.reduce((sum, v) => sum + v.value, 0);
+
+interface StalledStream {
+  status: Promise<number>;
+  /** Starts reading what the kernel still holds; resolves once the server has closed the stream. */
+  closed(): Promise<void>;
+}
+
+/** Opens an SSE stream that does not read (its socket paused); `status` resolves with the headers. */
+function stalledStream(headers: Record<string, string> = {}): StalledStream {
+  let response: IncomingMessage | undefined;
+  const req = httpRequest(`${base}/v1/stream`, { agent: false, headers: { authorization: `Bearer ${t.adminKey}`, ...headers } });
+  const status = new Promise<number>((resolve) => req.on('response', (res) => { response = res; res.pause(); resolve(res.statusCode ?? 0); }));
+  const ended = new Promise<void>((resolve) => req.on('close', () => resolve()));
+  req.on('error', () => undefined);
+  req.end();
+  return { status, closed: () => { response?.on('error', () => undefined).resume(); return ended; } };
+}
+
+/** Reads a whole SSE stream, collecting event ids, until `count` events arrived. */
+function readingStream(headers: Record<string, string>, count: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const ids: string[] = [];
+    const req = httpRequest(`${base}/v1/stream?types=bulk.loaded`, { agent: false, headers: { authorization: `Bearer ${t.adminKey}`, ...headers } });
+    req.on('response', (res) => {
+      res.setEncoding('utf8');
+      let buffer = '';
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const id = /^id: (.+)$/m.exec(buffer.slice(0, end))?.[1];
+          buffer = buffer.slice(end + 2);
+          if (id) ids.push(id);
+          if (ids.length >= count) { req.destroy(); resolve(ids); return; }
+        }
+      });
+      res.on('close', () => reject(new Error(`stream closed after ${ids.length} events`)));
+    });
+    req.on('error', () => undefined);
+    req.end();
+  });
+}
+
+let first = '';
+const backlog: string[] = [];
+
+describe('stream memory and slow clients', () => {
+  it('seeds a large backlog of big events', async () => {
+    first = (await t.call('POST', '/v1/events', { type: 'bulk.loaded', data: { n: -1 } }, t.ingestKey)).json().id as string;
+    const blob = 'b'.repeat(BACKLOG_EVENT_BYTES);
+    for (let i = 0; i < BACKLOG_EVENTS; i += 8) {
+      const res = await t.call('POST', '/v1/events/batch', Array.from({ length: 8 }, (_, k) => ({ type: 'bulk.loaded', data: { n: i + k, blob } })), t.ingestKey);
+      expect(res.statusCode).toBe(202);
+      backlog.push(...(res.json().results as Array<{ id: string }>).map((item) => item.id));
+    }
+    expect(backlog).toHaveLength(BACKLOG_EVENTS);
+  });
+
+  it('resumes a reading client over the whole backlog in order, page by page', async () => {
+    const ids = await readingStream({ 'last-event-id': first }, BACKLOG_EVENTS);
+    expect(ids).toEqual(backlog);
+  });
+
+  it('keeps memory within the byte bounds while non-reading clients are dropped, and stays up', async () => {
+    await eventually(async () => t.app.hub.size === 0);
+    const blob = 'l'.repeat(LIVE_EVENT_BYTES);
+    const sendLive = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        expect((await t.call('POST', '/v1/events', { type: 'bulk.live', data: { i, blob } }, t.ingestKey)).statusCode).toBe(202);
+      }
+    };
+    await sendLive(LIVE_EVENTS); // the same ingest without clients first: its own garbage is not counted
+    const droppedBefore = await dropped();
+    await sleep(300);
+    const baseline = process.memoryUsage.rss();
+    let peak = baseline;
+    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 20);
+    const resumed = Array.from({ length: 4 }, () => stalledStream({ 'last-event-id': first }));
+    const live = Array.from({ length: 3 }, () => stalledStream());
+    const clients = [...resumed, ...live];
+    expect(await Promise.all(clients.map((c) => c.status))).toEqual(clients.map(() => 200));
+    await sendLive(LIVE_EVENTS);
+    await eventually(async () => t.app.hub.size === 0, 20_000);
+    // Several heartbeats after the drops, the clients still not reading: a heartbeat that wrote to
+    // an ended response would throw here (and, outside a test, end the process).
+    await sleep(HEARTBEAT_MS * 6);
+    clearInterval(sampler);
+    expect(uncaught).toEqual([]);
+    await Promise.all(clients.map((c) => c.closed()));
+
+    expect(uncaught).toEqual([]);
+    expect(await dropped() - droppedBefore).toBeGreaterThanOrEqual(clients.length);
+    const live200 = await fetch(`${base}/health/live`);
+    expect(live200.status).toBe(200);
+    // Unbounded, each resumed client would buffer the whole ~24 MB backlog and each live client
+    // all 6.4 MB of live events (>120 MB in all); bounded, each holds at most its buffer and one event.
+    const bound = 96 * 1024 * 1024 + clients.length * (BUFFER_BYTES + LIVE_EVENT_BYTES) * 8;
+    expect(peak - baseline).toBeLessThan(bound);
+  });
+
+  it('drops a client that stops reading mid-stream and outlives its heartbeats', async () => {
+    const client = stalledStream();
+    expect(await client.status).toBe(200);
+    await eventually(async () => t.app.hub.size === 1);
+    const blob = 'x'.repeat(LIVE_EVENT_BYTES);
+    for (let i = 0; i < 30 && t.app.hub.size > 0; i++) {
+      await t.call('POST', '/v1/events', { type: 'bulk.live', data: { i, blob } }, t.ingestKey);
+      await sleep(10);
+    }
+    await eventually(async () => t.app.hub.size === 0);
+    await sleep(HEARTBEAT_MS * 5);
+    expect(uncaught).toEqual([]);
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    await client.closed();
+  });
+});
