@@ -9,7 +9,7 @@ import { get, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { pino } from 'pino';
+import { destination as pinoDestination } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiKey } from '../../src/identity/keys.service.js';
 import { createLogger } from '../../src/platform/logger.js';
@@ -32,7 +32,7 @@ function touch(path: string, headers: Record<string, string> = {}): Promise<numb
 }
 
 beforeAll(async () => {
-  const destination = pino.destination({ dest: logFile, sync: true });
+  const destination = pinoDestination({ dest: logFile, sync: true });
   t = await startTestApp({ LOG_LEVEL: 'info', JWT_SECRET: SECRET }, { logger: createLogger('info', 'eventrag', destination) });
   await t.app.http!.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(t.app.http!.server.address() as { port: number }).port}`;
