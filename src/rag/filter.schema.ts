@@ -15,16 +15,22 @@ import { Type, type Static } from 'typebox';
 /** Field names usable in filters and metadata keys. */
 export const FIELD_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]{0,63}$';
 
-const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+/**
+ * Leaf values are ONE `type` list, not a union of schemas: the HTTP validator coerces types, and
+ * with a union its first branch would turn `2024` and `true` into strings (then they never match
+ * number or boolean metadata). With a type list, a value whose type is listed is left as it is.
+ */
+const Scalar = Type.Unsafe<FilterScalar>({ type: ['string', 'number', 'boolean'] });
+const ScalarOrNull = Type.Unsafe<FilterScalar | null>({ type: ['string', 'number', 'boolean', 'null'] });
 const Field = (value: Parameters<typeof Type.Record>[1]) =>
   Type.Record(Type.String({ pattern: FIELD_PATTERN }), value, {
     minProperties: 1,
     maxProperties: 1,
     additionalProperties: false,
   });
-const Bound = Type.Union([Type.Number(), Type.String()]);
+const Bound = Type.Unsafe<number | string>({ type: ['number', 'string'] });
 
-export const EqFilterSchema = Type.Object({ eq: Field(Type.Union([Scalar, Type.Null()])) }, { additionalProperties: false });
+export const EqFilterSchema = Type.Object({ eq: Field(ScalarOrNull) }, { additionalProperties: false });
 export const InFilterSchema = Type.Object(
   { in: Field(Type.Array(Scalar, { minItems: 1, maxItems: 1024 })) },
   { additionalProperties: false },

@@ -29,8 +29,9 @@ export const BUILT_IN_TYPES: readonly BuiltInType[] = [
   // usage / learning
   def('query.executed', 'usage', 'A user ran a query against a knowledge source', obj(['query'], { query: str, resultCount: int, latencyMs: num, collection: optStr })),
   def('document.uploaded', 'usage', 'A user uploaded a document', obj(['documentId'], { documentId: str, title: optStr, mimeType: optStr, sizeBytes: int, collection: optStr })),
-  def('search.performed', 'usage', 'A search was run (recorded automatically by /v1/search)', obj(['query'], { query: str, collections: { type: 'array', items: optStr }, resultIds: { type: 'array', items: optStr }, latencyMs: num, mode: optStr })),
-  def('answer.generated', 'usage', 'An answer was generated (recorded automatically by /v1/answer)', obj(['query'], { query: str, citations: { type: 'array' }, latencyMs: num, generator: optStr, degraded: { type: 'boolean' } })),
+  // Recorded for rejected calls too (then with their status and without results): nothing is required.
+  def('search.performed', 'usage', 'A search was run (recorded automatically by /v1/search)', obj([], { query: optStr, collections: { type: 'array', items: optStr }, resultIds: { type: 'array', items: optStr }, latencyMs: num, mode: optStr, status: int })),
+  def('answer.generated', 'usage', 'An answer was generated (recorded automatically by /v1/answer)', obj([], { query: optStr, citations: { type: 'array' }, latencyMs: num, generator: optStr, degraded: { type: 'boolean' }, status: int })),
   def('page.viewed', 'usage', 'A page was viewed (Segment `page` maps here)', obj([], { name: optStr, url: optStr, path: optStr, referrer: optStr, title: optStr })),
   def('screen.viewed', 'usage', 'An app screen was viewed (Segment `screen` maps here)', obj([], { name: optStr })),
   def('api.called', 'usage', 'An API call recorded by automatic tracking', obj(['route', 'status'], { route: str, method: optStr, status: int, latencyMs: num })),
