@@ -1,0 +1,108 @@
+/**
+ * Segment identity calls by members on a real server: a member sends messages about their own
+ * user only and links only ids that are theirs or nobody's (403 AUTH_FORBIDDEN_USER, checked
+ * before anything is stored), while ingest and admin keys (the customer's backend) may link any.
+ * Regression tests for alias/identify taking over another user's traits and events.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/identity/keys.service.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+let t: TestApp;
+let alice: string;
+const BOB_TRAITS = { email: 'bob@example.com', plan: 'enterprise' };
+const CAROL_TRAITS = { email: 'carol@example.com' };
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const store = t.app.backends.store;
+  const tenant = (await store.tenants.bySlug('demo'))!;
+  alice = (await createApiKey(store, { tenantId: tenant.id, role: 'member', userId: 'alice' })).key;
+  // The customer's backend: Bob is identified (with his anonymous id), Carol browsed anonymously.
+  for (const body of [
+    { userId: 'bob', anonymousId: 'anon-bob', traits: BOB_TRAITS },
+    { anonymousId: 'anon-carol', traits: CAROL_TRAITS },
+  ]) expect((await t.call('POST', '/v1/identify', body, t.ingestKey)).statusCode).toBe(200);
+});
+afterAll(async () => { await t.close(); });
+
+const send = (path: string, body: object, key = alice) => t.call('POST', `/v1/${path}`, body, key);
+const traits = async (userId: string) => (await t.call('GET', `/v1/users/${userId}/traits`)).json().traits;
+const eventsOf = async (type: string) => (await t.call('GET', `/v1/events?type=${type}&limit=1000`)).json().items as Array<{ userId: string | null; data: any }>;
+
+function expectForbidden(res: { statusCode: number; json: () => any }, pointer: string) {
+  expect(res.statusCode).toBe(403);
+  expect(res.json()).toMatchObject({ code: 'AUTH_FORBIDDEN_USER', status: 403, errors: [{ pointer }] });
+}
+
+describe('a member on the Segment routes', () => {
+  it('may not alias another user\'s id into their own, and Bob keeps his traits', async () => {
+    expectForbidden(await send('alias', { previousId: 'bob', userId: 'alice' }), '/previousId');
+    expectForbidden(await send('alias', { previousId: 'anon-bob', userId: 'alice' }), '/previousId');
+    expect(await traits('bob')).toEqual(BOB_TRAITS);
+    expect((await t.call('GET', '/v1/users/alice/traits')).json().traits ?? {}).not.toHaveProperty('email');
+    expect((await eventsOf('user.aliased')).filter((e) => e.userId === 'alice')).toEqual([]);
+    // Bob's anonymous id still resolves to Bob.
+    const later = await send('track', { anonymousId: 'anon-bob', event: 'Later' }, t.ingestKey);
+    expect((await t.call('GET', `/v1/events/${later.json().id}`)).json().userId).toBe('bob');
+  });
+
+  it('may not link another visitor\'s anonymous id to themselves', async () => {
+    expectForbidden(await send('identify', { userId: 'alice', anonymousId: 'anon-bob' }), '/anonymousId');
+    expectForbidden(await send('identify', { userId: 'alice', anonymousId: 'anon-carol' }), '/anonymousId');
+    expectForbidden(await send('identify', { anonymousId: 'anon-carol', traits: { plan: 'free' } }), '/anonymousId');
+    const carolsNext = await send('page', { anonymousId: 'anon-carol', name: 'Pricing' }, t.ingestKey);
+    expect((await t.call('GET', `/v1/events/${carolsNext.json().id}`)).json().userId).toBeNull();
+    expect(await traits('anon-carol')).toEqual(CAROL_TRAITS);
+  });
+
+  it('may only send messages about their own user id', async () => {
+    for (const [path, body] of [
+      ['identify', { userId: 'bob', traits: { plan: 'free' } }], ['track', { userId: 'bob', event: 'Hi' }],
+      ['group', { userId: 'bob', groupId: 'g1' }], ['page', { userId: 'bob' }], ['alias', { previousId: 'fresh-id', userId: 'bob' }],
+    ] as const) expectForbidden(await send(path, body), '/userId');
+    expect(await traits('bob')).toEqual(BOB_TRAITS);
+  });
+
+  it('may link ids that are theirs or nobody\'s, and group themselves', async () => {
+    const identify = await send('identify', { anonymousId: 'anon-alice', traits: { plan: 'pro' } });
+    expect(identify.statusCode).toBe(200);
+    expect((await t.call('GET', `/v1/events/${identify.json().id}`)).json().userId).toBe('alice');
+    expect((await send('identify', { userId: 'alice', anonymousId: 'anon-alice' })).statusCode).toBe(200);
+    expect((await send('alias', { previousId: 'alice-old-login', userId: 'alice' })).statusCode).toBe(200);
+    expect((await send('group', { anonymousId: 'anon-alice', groupId: 'team-a' })).statusCode).toBe(200);
+    const later = await send('track', { anonymousId: 'alice-old-login', event: 'Came Back' }, t.ingestKey);
+    expect((await t.call('GET', `/v1/events/${later.json().id}`)).json().userId).toBe('alice');
+    expect(await traits('alice')).toEqual({ plan: 'pro' });
+    // Once linked to Alice, the alias is no one else's to take.
+    const other = (await createApiKey(t.app.backends.store, { tenantId: (await t.app.backends.store.tenants.bySlug('demo'))!.id, role: 'member', userId: 'mallory' })).key;
+    expectForbidden(await send('alias', { previousId: 'alice-old-login', userId: 'mallory' }, other), '/previousId');
+  });
+
+  it('gets each forbidden batch item rejected with the code, the others stored', async () => {
+    const res = await send('batch', {
+      batch: [
+        { type: 'track', userId: 'alice', event: 'Fine' },
+        { type: 'alias', previousId: 'bob', userId: 'alice' },
+        { type: 'identify', userId: 'alice', anonymousId: 'anon-carol' },
+        { type: 'track', userId: 'bob', event: 'Not Mine' },
+        { type: 'identify', anonymousId: 'anon-alice-2', traits: { seen: true } },
+      ],
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ accepted: 2, rejected: 3 });
+    expect(res.json().results.map((r: { status: string; error?: { code: string } }) => r.error?.code ?? r.status))
+      .toEqual(['accepted', 'AUTH_FORBIDDEN_USER', 'AUTH_FORBIDDEN_USER', 'AUTH_FORBIDDEN_USER', 'accepted']);
+    expect(await traits('bob')).toEqual(BOB_TRAITS);
+    expect(await traits('anon-carol')).toEqual(CAROL_TRAITS);
+    expect((await eventsOf('not_mine'))).toEqual([]);
+  });
+});
+
+describe('the customer\'s backend (ingest key)', () => {
+  it('may still link any ids', async () => {
+    expect((await send('identify', { userId: 'carol', anonymousId: 'anon-carol' }, t.ingestKey)).statusCode).toBe(200);
+    expect(await traits('carol')).toEqual(CAROL_TRAITS);
+    expect((await send('alias', { previousId: 'bob-legacy', userId: 'bob' }, t.ingestKey)).statusCode).toBe(200);
+  });
+});
