@@ -38,6 +38,7 @@ const STARTUP_TIMEOUT_MS = 60_000;
 
 export class ExtractPool {
   private readonly idle: Slot[] = [];
+  private readonly busy = new Set<Slot>();
   private readonly waiting: Waiting[] = [];
   private running = 0;
   private closed = false;
@@ -64,10 +65,11 @@ export class ExtractPool {
     return this.running + this.waiting.length;
   }
 
+  /** Refuses new jobs, rejects waiting ones and stops every worker (running jobs answer 422). */
   async close(): Promise<void> {
     this.closed = true;
     for (const waiting of this.waiting.splice(0)) waiting.reject(new AppError('SHUTTING_DOWN'));
-    await Promise.all(this.idle.splice(0).map((slot) => this.stop(slot)));
+    await Promise.all([...this.idle.splice(0), ...this.busy].map((slot) => this.stop(slot)));
   }
 
   private drain(): void {
@@ -82,16 +84,20 @@ export class ExtractPool {
   }
 
   private async execute({ job, resolve, reject }: Waiting): Promise<void> {
-    let slot: Slot;
+    let slot: Slot | undefined;
     try {
       slot = this.idle.pop() ?? this.spawn();
+      this.busy.add(slot);
       if (slot.idleTimer) clearTimeout(slot.idleTimer);
       await slot.ready;
+      if (this.closed) throw new AppError('SHUTTING_DOWN');
     } catch (error) {
-      reject(error);
+      if (slot) { this.busy.delete(slot); await this.stop(slot); }
+      reject(this.closed ? new AppError('SHUTTING_DOWN') : error);
       return;
     }
     const reply = await this.send(slot, job);
+    this.busy.delete(slot);
     resolve(reply.reply);
     if (reply.reusable && !this.closed) this.park(slot);
     else await this.stop(slot);
