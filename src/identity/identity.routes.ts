@@ -40,7 +40,8 @@ export async function identityRoutes(fastify: FastifyInstance, options: { store:
       tags: ['identity'], summary: 'Change tenant settings (strict event types, Segment track mapping)',
       body: Type.Object({
         strictTypes: Type.Optional(Type.Boolean()),
-        trackMapping: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]*$' }))),
+        // Bounded: the settings travel with every cached principal of the tenant.
+        trackMapping: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]*$', maxLength: 128 }), { maxProperties: 500 })),
       }, { additionalProperties: false }),
       response: { 200: TenantSchema },
     },

@@ -106,7 +106,7 @@ describe('rate-limit identities', () => {
 });
 
 describe('bounded identities', () => {
-  it('rejects user ids over 256 characters and long key names with 400', async () => {
+  it('rejects user ids over 256 characters, long key names and oversized track mappings with 400', async () => {
     t = await startTestApp();
     for (const body of [{ role: 'member', userId: 'u'.repeat(100_000) }, { role: 'member', userId: 'u'.repeat(257) }, { role: 'admin', name: 'n'.repeat(201) }]) {
       const res = await t.call('POST', '/v1/keys', body);
@@ -115,5 +115,10 @@ describe('bounded identities', () => {
     }
     expect((await t.call('POST', '/v1/keys', { role: 'member', userId: 'u'.repeat(256) })).statusCode).toBe(201);
     await expect(createApiKey(t.app.backends.store, { tenantId: 'x', role: 'member', userId: 'u'.repeat(257) })).rejects.toThrow(/256/);
+    // Tenant settings travel with every cached principal: the Segment track mapping is bounded too.
+    const many = Object.fromEntries(Array.from({ length: 501 }, (_, i) => [`Event ${i}`, 'page.viewed']));
+    expect((await t.call('PATCH', '/v1/tenant', { trackMapping: many })).statusCode).toBe(400);
+    expect((await t.call('PATCH', '/v1/tenant', { trackMapping: { Played: `a${'b'.repeat(128)}` } })).statusCode).toBe(400);
+    expect((await t.call('PATCH', '/v1/tenant', { trackMapping: { Played: 'video.started' } })).statusCode).toBe(200);
   });
 });

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { errorCodes, type FastifyError } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toAppError } from '../../src/http/errors.plugin.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -109,6 +109,17 @@ describe('what Fastify\'s router rejects', () => {
     expect(answer.statusCode).toBe(404);
     expect(answer.body).not.toContain(t.adminKey);
     expect(answer.json().instance).toBe('/v1/nope');
+  });
+});
+
+describe('public routes that do work', () => {
+  it('run one readiness check for many concurrent callers', async () => {
+    const checks = vi.spyOn(t.app.backends.store, 'ready');
+    const answers = await Promise.all(Array.from({ length: 20 }, () => t.call('GET', '/health/ready', undefined, null)));
+    expect(answers.every((a) => a.statusCode === 200)).toBe(true);
+    expect(checks.mock.calls.length).toBeGreaterThan(0);
+    expect(checks.mock.calls.length).toBeLessThanOrEqual(2);
+    checks.mockRestore();
   });
 });
 
