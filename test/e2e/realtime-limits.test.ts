@@ -13,7 +13,7 @@ let t: TestApp;
 let base: string;
 let wsBase: string;
 let tenantId: string;
-const keys: Record<string, string> = {};
+let keys: Record<'alice' | 'bob' | 'carol' | 'dave', string>;
 
 beforeAll(async () => {
   t = await startTestApp({ STREAM_MAX_PER_PRINCIPAL: 2, STREAM_MAX_PER_TENANT: 5 });
@@ -22,9 +22,8 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   wsBase = `ws://127.0.0.1:${port}`;
   tenantId = (await t.app.backends.store.tenants.bySlug('demo'))!.id;
-  for (const user of ['alice', 'bob', 'carol', 'dave']) {
-    keys[user] = (await createApiKey(t.app.backends.store, { tenantId, role: 'member', userId: user })).key;
-  }
+  const member = async (userId: string) => (await createApiKey(t.app.backends.store, { tenantId, role: 'member', userId })).key;
+  keys = { alice: await member('alice'), bob: await member('bob'), carol: await member('carol'), dave: await member('dave') };
 });
 afterAll(async () => { await t.close(); });
 
