@@ -13,11 +13,29 @@ export function readPath(fields: Record<string, unknown>, path: string): unknown
   return value;
 }
 
-function asText(value: unknown): string {
+/** Nested values deeper than this add no text (events are bounded by REQUEST_MAX_DEPTH anyway). */
+const TEXT_MAX_DEPTH = 64;
+
+/** Text of a field value: arrays joined with `, `, objects' values with spaces; linear in its size, recursion capped at TEXT_MAX_DEPTH. */
+function asText(value: unknown, depth = 0): string {
   if (value === undefined || value === null) return '';
-  if (Array.isArray(value)) return value.map(asText).filter(Boolean).join(', ');
-  if (typeof value === 'object') return Object.values(value as object).map(asText).filter(Boolean).join(' ');
-  return String(value);
+  if (typeof value !== 'object') return String(value);
+  if (depth >= TEXT_MAX_DEPTH) return '';
+  const items = Array.isArray(value) ? value : Object.values(value as object);
+  const parts: string[] = [];
+  for (const item of items) {
+    const text = asText(item, depth + 1);
+    if (text) parts.push(text);
+  }
+  return parts.join(Array.isArray(value) ? ', ' : ' ');
+}
+
+function json(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined; // too deep or cyclic: not a metadata value
+  }
 }
 
 function coerce(value: unknown, type: MetadataType): MetadataValue | undefined {
@@ -25,8 +43,8 @@ function coerce(value: unknown, type: MetadataType): MetadataValue | undefined {
   switch (type) {
     case 'number': { const n = typeof value === 'number' ? value : Number(value); return Number.isFinite(n) ? n : undefined; }
     case 'boolean': return typeof value === 'boolean' ? value : value === 'true' ? true : value === 'false' ? false : undefined;
-    case 'string[]': return (Array.isArray(value) ? value : [value]).map(String);
-    default: return typeof value === 'object' ? JSON.stringify(value) : String(value);
+    case 'string[]': return (Array.isArray(value) ? value : [value]).map((item) => (typeof item === 'object' && item !== null ? json(item) ?? '' : String(item)));
+    default: return typeof value === 'object' ? json(value) : String(value);
   }
 }
 
