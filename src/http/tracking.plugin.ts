@@ -19,37 +19,59 @@ export interface TrackOptions {
 
 const FLUSH_EVERY_MS = 50;
 const MAX_QUEUE = 10_000;
+/** Bytes of tracked data held in memory (queued or being written) before new ones are dropped. */
+const MAX_QUEUE_BYTES = 16 * 1024 * 1024;
 
-/** Buffers tracked events per principal and writes them in batches. */
+export interface TrackerOptions {
+  /** Longest value kept from a copied request header (HEADER_MAX_LENGTH, default 512). */
+  headerMaxLength?: number;
+  /** Most bytes of tracked data held in memory, queued or being written (default 16 MiB). */
+  maxQueueBytes?: number;
+}
+
+type Tracked = { principal: Principal; item: IngestItem; bytes: number };
+
+/** Buffers tracked events per principal and writes them in batches; the buffer is bounded in items and bytes. */
 export class Tracker {
-  #queue: Array<{ principal: Principal; item: IngestItem }> = [];
+  #queue: Tracked[] = [];
+  #heldBytes = 0;
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
 
-  /** Longest value kept from a copied request header (HEADER_MAX_LENGTH). */
   readonly headerMaxLength: number;
+  readonly #maxQueueBytes: number;
 
-  constructor(private readonly ingest: IngestService, private readonly logger: Logger, options: { headerMaxLength?: number } = {}) {
+  constructor(private readonly ingest: IngestService, private readonly logger: Logger, options: TrackerOptions = {}) {
     this.headerMaxLength = options.headerMaxLength ?? 512;
+    this.#maxQueueBytes = options.maxQueueBytes ?? MAX_QUEUE_BYTES;
+  }
+
+  /** Bytes of tracked data now held in memory (queued or being written). */
+  get heldBytes(): number {
+    return this.#heldBytes;
   }
 
   record(principal: Principal, item: IngestItem): void {
-    if (this.#queue.length >= MAX_QUEUE) {
-      this.logger.warn({ type: item.type }, 'tracking queue full; dropping a tracked event');
+    const bytes = (JSON.stringify(item.data) ?? '').length;
+    if (this.#queue.length >= MAX_QUEUE || this.#heldBytes + bytes > this.#maxQueueBytes) {
+      this.logger.warn({ type: item.type, bytes }, 'tracking queue full; dropping a tracked event');
       return;
     }
-    this.#queue.push({ principal, item });
+    this.#heldBytes += bytes;
+    this.#queue.push({ principal, item, bytes });
     this.#timer ??= setTimeout(() => { this.#timer = undefined; void this.flush(); }, FLUSH_EVERY_MS);
   }
 
   async flush(): Promise<void> {
     const batch = this.#queue;
     this.#queue = [];
-    this.#flushing = this.#flushing.then(() => this.#write(batch));
+    this.#flushing = this.#flushing.then(async () => {
+      try { await this.#write(batch); } finally { for (const tracked of batch) this.#heldBytes -= tracked.bytes; }
+    });
     return this.#flushing;
   }
 
-  async #write(batch: Array<{ principal: Principal; item: IngestItem }>): Promise<void> {
+  async #write(batch: Tracked[]): Promise<void> {
     const byPrincipal = new Map<Principal, IngestItem[]>();
     for (const { principal, item } of batch) byPrincipal.set(principal, [...(byPrincipal.get(principal) ?? []), item]);
     for (const [principal, items] of byPrincipal) {

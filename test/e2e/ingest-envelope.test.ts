@@ -7,6 +7,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Tracker } from '../../src/http/tracking.plugin.js';
+import { createLogger } from '../../src/platform/logger.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 
 const EVENT_MAX_BYTES = 8 * 1024;
@@ -98,5 +100,22 @@ describe('automatic tracking', () => {
     const event = await eventually(async () => (await t.call('GET', '/v1/events?type=api.called')).json().items[0]);
     expect(event.sessionId).toBe(`s-${long(HEADER_MAX_LENGTH - 2)}`);
     expect(event.sourceApp).toBe(`app-${long(HEADER_MAX_LENGTH - 4)}`);
+  });
+
+  it('holds tracked data in memory up to a byte budget, not only an item count', async () => {
+    const tracker = new Tracker(t.app.ingest, createLogger('silent'), { maxQueueBytes: 10_000 });
+    const tenant = (await t.app.backends.store.tenants.bySlug('demo'))!;
+    const principal = { kind: 'apiKey' as const, id: 'budget-test', tenant, role: 'admin' as const, userId: null };
+    const item = (i: number) => ({ type: 'budget.tracked', data: { i, pad: long(3_000) } });
+    for (let i = 0; i < 20; i += 1) tracker.record(principal, item(i));
+    expect(tracker.heldBytes).toBeLessThanOrEqual(10_000);
+    await tracker.flush();
+    expect(tracker.heldBytes).toBe(0);
+    const stored = (await t.call('GET', '/v1/events?type=budget.tracked')).json().items;
+    expect(stored).toHaveLength(3);
+    // Once written, the budget is free again.
+    tracker.record(principal, item(99));
+    await tracker.flush();
+    expect((await t.call('GET', '/v1/events?type=budget.tracked')).json().items).toHaveLength(4);
   });
 });
