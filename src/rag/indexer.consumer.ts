@@ -9,7 +9,7 @@ import type { Logger } from '../platform/logger.js';
 import type { EventRecord } from '../ports/events.types.js';
 import type { Collection } from './collections/collections.repo.js';
 import { INDEXER, type CollectionsService } from './collections/collections.service.js';
-import type { SourceRule } from './collections/collection.schemas.js';
+import { DOCUMENT_ID_MAX_LENGTH, type SourceRule } from './collections/collection.schemas.js';
 import { TEMPLATES } from './collections/templates.js';
 import { OWNER_FIELD, ownerOf, scopeOf } from './member-view.js';
 import { readPath } from './documents/document-text.js';
@@ -38,7 +38,9 @@ async function targetsOf(deps: IndexerDeps, event: EventRecord): Promise<Array<{
 function documentIdOf(event: EventRecord, rule: SourceRule): string | null {
   if (rule.idField === '$eventId') return event.id;
   const value = readPath((event.data ?? {}) as Record<string, unknown>, rule.idField);
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+  const id = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+  // The same bounds as the documents API's path parameter: every indexed document can be read back.
+  return id.length > 0 && id.length <= DOCUMENT_ID_MAX_LENGTH ? id : null;
 }
 
 async function applyDocumentEvent(deps: IndexerDeps, event: EventRecord): Promise<void> {
@@ -63,6 +65,10 @@ async function applyDocumentEvent(deps: IndexerDeps, event: EventRecord): Promis
  * the data says), and a guarded write leaves another user's document alone.
  */
 async function apply(deps: IndexerDeps, collection: Collection, documentId: string, fields: Record<string, unknown> | null, eventId: string, owner: { userId: string | null; guard: boolean }): Promise<void> {
+  if (typeof documentId !== 'string' || documentId.length === 0 || documentId.length > DOCUMENT_ID_MAX_LENGTH) {
+    deps.logger.warn({ collection: collection.name, eventId }, `document id missing or longer than ${DOCUMENT_ID_MAX_LENGTH} characters; skipped`);
+    return;
+  }
   const perUser = scopeOf(collection) === 'user';
   const owned = fields === null || !perUser ? fields : { ...fields, [OWNER_FIELD]: owner.userId };
   const outcome = await deps.indexer.apply({ collection, documentId, fields: owned, eventId, ...(perUser && owner.guard ? { owner: owner.userId } : {}) });
@@ -85,7 +91,7 @@ export function indexerConsumer(deps: IndexerDeps, initialTypes: string[]): Cons
       for (const { collection, rule } of await targetsOf(deps, event)) {
         const documentId = documentIdOf(event, rule);
         if (documentId === null) {
-          context.logger.warn({ collection: collection.name, idField: rule.idField }, 'event has no document id; skipped');
+          context.logger.warn({ collection: collection.name, idField: rule.idField }, `event has no document id (or one over ${DOCUMENT_ID_MAX_LENGTH} characters); skipped`);
           continue;
         }
         const data = (event.data ?? {}) as Record<string, unknown>;

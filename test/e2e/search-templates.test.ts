@@ -67,6 +67,14 @@ describe('collections from templates', () => {
     expect(patched.json()).toMatchObject({ metadata: before.metadata, sources: before.sources, chunking: before.chunking, scope: 'user', titleField: 'title' });
   });
 
+  it('an event whose document id is over 256 characters indexes nothing and does not fail', async () => {
+    const before = (await t.call('GET', '/v1/collections/kb-articles')).json().stats.documents;
+    const event = await t.call('POST', '/v1/events', { type: 'article.created', data: { articleId: 'a'.repeat(300), name: 'Long id' } }, t.ingestKey);
+    expect(event.statusCode).toBe(202);
+    await eventually(async () => (await t.call('GET', `/v1/events/${event.json().id}`)).json().deliveries.find((d: { consumer: string }) => d.consumer === 'indexer')?.status === 'done');
+    expect((await t.call('GET', '/v1/collections/kb-articles')).json().stats.documents).toBe(before);
+  });
+
   it('a per-user collection always has its owner as string metadata', async () => {
     const custom = await t.call('POST', '/v1/collections', { name: 'notes', textFields: ['text'], scope: 'user' });
     expect(custom.json().metadata).toEqual({ userId: 'string' });

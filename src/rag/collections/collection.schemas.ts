@@ -62,6 +62,9 @@ export const CreateCollectionSchema = Type.Object({
 }, { additionalProperties: false });
 export type CreateCollection = Static<typeof CreateCollectionSchema>;
 
+/** Longest document id (the documents API's path parameter; ids from events are held to it too). */
+export const DOCUMENT_ID_MAX_LENGTH = 256;
+
 /** Path parameter naming a collection (also accepts names the pattern would reject, answered 404). */
 export const CollectionName = Type.String({ minLength: 1, maxLength: 64 });
 export const CollectionParams = Type.Object({ name: CollectionName });
