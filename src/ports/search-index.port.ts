@@ -59,6 +59,11 @@ export interface SearchParams extends CollectionRef {
   /** The query embedding (used by dense and hybrid); required unless mode is `lexical`. */
   vector?: Float32Array | number[];
   mode: SearchMode;
+  /**
+   * Metadata filter, applied inside the query (never to a page of results afterwards). For a
+   * member, SearchService passes the caller's filter ANDed under the member's view
+   * (rag/member-view.ts), so an adapter that honours `and` enforces the view.
+   */
   filter?: Filter;
   /** Most hits returned (1..1000). */
   limit: number;
