@@ -106,6 +106,16 @@ describe('GET /v1/ws refusals happen before the upgrade', () => {
   });
 });
 
+describe('HEAD /v1/stream', () => {
+  it('answers the headers and holds no stream open', async () => {
+    const res = await fetch(`${base}/v1/stream`, { method: 'HEAD', headers: { authorization: `Bearer ${keys.alice}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(openStreams()).toBe(0);
+    expect((await fetch(`${base}/v1/stream?userId=bob`, { method: 'HEAD', headers: { authorization: `Bearer ${keys.alice}` } })).status).toBe(403);
+  });
+});
+
 describe('stream caps', () => {
   it('caps the streams of one principal (SSE and WebSocket together) and frees a slot on close', async () => {
     const first = sse(keys.alice);

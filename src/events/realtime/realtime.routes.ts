@@ -48,7 +48,15 @@ export async function realtimeRoutes(app: FastifyInstance, options: RealtimeRout
   app.get('/stream', {
     config: { queryToken: true },
     schema: { tags: ['realtime'], summary: 'Live events as Server-Sent Events (resume with Last-Event-ID)', querystring: StreamQuery },
-  }, (request, reply) => serveSse(request, reply, { ...limits, store: options.store, slots }));
+  }, async (request, reply) => {
+    // HEAD (added by Fastify for every GET) checks access without holding a stream open.
+    if (request.method === 'HEAD') {
+      streamViewOf(request);
+      return reply.header('content-type', 'text/event-stream').header('cache-control', 'no-cache').send();
+    }
+    await serveSse(request, reply, { ...limits, store: options.store, slots });
+    return reply;
+  });
 
   app.route({
     method: 'GET',
