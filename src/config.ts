@@ -75,6 +75,7 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_PER_MINUTE: int(6000, 1, 'Requests per minute per principal'),
   TENANT_RATE_LIMIT_PER_MINUTE: int(60_000, 1, 'Requests per minute per tenant'),
   AUTH_FAILURES_PER_MINUTE: int(30, 1, 'Failed authentications per minute per client address before it gets 429'),
+  TRUST_PROXY: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f.:/, ]+$|^true$', description: 'Reverse proxies whose X-Forwarded-For names the client (for rate limits and logs): a comma list of addresses or CIDRs, a hop count, or `true`; unset = the peer address is the client' })),
   SHUTDOWN_GRACE_MS: int(10_000, 0, 'How long shutdown waits for in-flight deliveries'),
   EMBEDDER: Type.Union([Type.Literal('hash'), Type.Literal('transformers'), Type.Literal('openai')], { default: 'hash' }),
   EMBEDDING_MODEL: Type.Optional(Type.String({ description: 'Model name or local folder for transformers/openai' })),

@@ -46,6 +46,7 @@ export const authFailureLimit = fp(async (app: FastifyInstance, options: AuthFai
     timeWindow: settings.timeWindowMs,
     keyGenerator: (request) => authFailureKey(request.ip),
     allowList: () => false, // not the global list: the Segment routes are "public" but take credentials
+    skipOnError: true, // a counter store outage must not turn a 401 into a 500
   });
   // Addresses that failed through this process recently: only those are looked up in the store
   // before authenticating, so a request with good credentials costs no extra round trip.

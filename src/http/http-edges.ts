@@ -24,6 +24,15 @@ type ParseError = Error & { code?: string; rawPacket?: unknown };
 /** Node's limit on the request line and headers together (`--max-http-header-size`). */
 const MAX_HEADER_BYTES = 16 * 1024;
 
+/** Fastify's `trustProxy` from TRUST_PROXY: off, any proxy, a hop count, or a list of addresses/CIDRs. */
+export function trustProxyOption(setting: string | undefined): boolean | string[] | ((address: string, hop: number) => boolean) {
+  const value = setting?.trim();
+  if (!value) return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return (_address, hop) => hop < Number(value);
+  return value.split(',').map((part) => part.trim()).filter(Boolean);
+}
+
 /** Fastify's `frameworkErrors`: router errors, answered like every other error. */
 export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   let appError: AppError;

@@ -16,7 +16,7 @@ import { authFailureLimit } from './auth-failure-limit.js';
 import { authPlugin } from './auth.plugin.js';
 import { errorsPlugin } from './errors.plugin.js';
 import { healthRoutes, type HealthCheck } from './health.routes.js';
-import { clientErrorHandler, frameworkError, MAX_PARAM_LENGTH, REQUEST_TIMEOUT_MS } from './http-edges.js';
+import { clientErrorHandler, frameworkError, MAX_PARAM_LENGTH, REQUEST_TIMEOUT_MS, trustProxyOption } from './http-edges.js';
 import { finiteNumbersPlugin } from './finite-numbers.js';
 import { jsonBodyPlugin } from './json-body.js';
 import { metricsPlugin } from './metrics.plugin.js';
@@ -67,6 +67,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allowUnionTypes: true } },
     forceCloseConnections: true,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    trustProxy: trustProxyOption(deps.config.TRUST_PROXY),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkError,
     clientErrorHandler: clientErrorHandler(deps.logger),

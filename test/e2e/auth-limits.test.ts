@@ -67,6 +67,19 @@ describe('failed authentications', () => {
     expect((await from('2001:db8:0:8::1', '/v1/events', `Bearer ${t.adminKey}`)).statusCode).toBe(200);
   });
 
+  it('names the client by X-Forwarded-For only behind a trusted proxy (TRUST_PROXY)', async () => {
+    const via = (peer: string, client: string, key: string) => t.app.http!.inject({
+      method: 'GET', url: '/v1/events', remoteAddress: peer, headers: { authorization: `Bearer ${key}`, 'x-forwarded-for': client },
+    });
+    t = await startTestApp({ AUTH_FAILURES_PER_MINUTE: 2, TRUST_PROXY: '10.9.0.0/16' });
+    for (const guess of ['a', 'b']) expect((await via('10.9.0.1', '203.0.113.5', `er_admin_guess${guess}`)).statusCode).toBe(401);
+    expect((await via('10.9.0.1', '203.0.113.5', t.adminKey)).statusCode).toBe(429);
+    expect((await via('10.9.0.1', '203.0.113.6', t.adminKey)).statusCode).toBe(200); // another client behind the same proxy
+    // An untrusted peer cannot choose its address by sending the header.
+    for (const client of ['198.51.100.1', '198.51.100.2']) expect((await via('192.0.2.7', client, 'er_admin_guess')).statusCode).toBe(401);
+    expect((await via('192.0.2.7', '198.51.100.3', t.adminKey)).statusCode).toBe(429);
+  });
+
   it('does not count missing credentials or a forbidden role as failures', async () => {
     t = await startTestApp({ AUTH_FAILURES_PER_MINUTE: 2 });
     for (let i = 0; i < 4; i += 1) {
