@@ -151,13 +151,33 @@ const migration003: Migration = {
 };
 
 /**
- * A hash of the normalised item beside each idempotency key: a key reused with a different body
- * is a conflict (409), not a silent duplicate. Keys stored before have none and stay duplicates.
+ * Idempotency keys become scoped by the source of the key (`native:`, `cloudevents:`,
+ * `segment:`; members' keys also by user) and carry a hash of the normalised item, so a key
+ * reused with a different body is a conflict (409), not a silent duplicate. Keys already stored
+ * get their scope (CloudEvents by their `ce:` form, Segment by their event's source, else
+ * native) so retries sent across the upgrade still dedupe; they have no hash and stay duplicates.
+ * The prefixes start with different letters, so no two old keys can map onto one new key.
  * Links are also found by their target (is this id someone's user already?).
  */
 const migration004: Migration = {
   async up(db: Kysely<any>) {
-    await db.schema.alterTable('idempotency_keys').addColumn('body_hash', text).execute();
+    await db.schema.createTable('idempotency_keys_scoped')
+      .addColumn('tenant_id', text, (c) => c.notNull())
+      .addColumn('key', text, (c) => c.notNull())
+      .addColumn('event_id', text, (c) => c.notNull())
+      .addColumn('created_at', ms, (c) => c.notNull())
+      .addColumn('body_hash', text)
+      .addPrimaryKeyConstraint('idempotency_keys_scoped_pk', ['tenant_id', 'key'])
+      .execute();
+    await sql`insert into idempotency_keys_scoped (tenant_id, key, event_id, created_at, body_hash)
+      select k.tenant_id,
+        case when k.key like 'ce:%' then 'cloudevents:' || k.key
+             when exists (select 1 from events e where e.id = k.event_id and e.source = '/segment') then 'segment:' || k.key
+             else 'native:' || k.key end,
+        k.event_id, k.created_at, null
+      from idempotency_keys k`.execute(db);
+    await db.schema.dropTable('idempotency_keys').execute();
+    await db.schema.alterTable('idempotency_keys_scoped').renameTo('idempotency_keys').execute();
     await db.schema.createIndex('identity_links_target').on('identity_links').columns(['tenant_id', 'to_id']).execute();
   },
 };
