@@ -99,6 +99,12 @@ describe('schemas are bounded', () => {
     await expectUnsafe({ $defs: defs, $ref: '#/$defs/d0' }, 'expanded');
   });
 
+  it('a schema of more than 2,000 parts is refused even under the byte limit (compiling costs per part)', async () => {
+    const properties = Object.fromEntries(Array.from({ length: 2_500 }, (_, i) => [`p${i}`, {}]));
+    expect(JSON.stringify(properties).length).toBeLessThan(t.config.CATALOG_SCHEMA_MAX_BYTES);
+    await expectUnsafe({ type: 'object', properties }, '2000 parts');
+  });
+
   it('$id is refused (references stay inside a schema, one tenant never names another)', async () => {
     await expectUnsafe({ $id: 'https://example.com/shared', type: 'object' }, '$id');
     await expectUnsafe({ properties: { a: { $id: 'inner', type: 'string' } } }, '$id');
@@ -123,5 +129,19 @@ describe('schemas are bounded', () => {
     expect(res.statusCode).toBeGreaterThanOrEqual(400);
     expect(res.statusCode).toBeLessThan(500);
     expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+});
+
+describe('registrations are paced (each one compiles a schema on the shared event loop)', () => {
+  it('past 60 registrations in a minute an admin gets 429 RATE_LIMITED with retry-after', async () => {
+    const { REGISTRATIONS_PER_MINUTE } = await import('../../src/events/catalog/catalog.routes.js');
+    const statuses: number[] = [];
+    for (let i = 0; i <= REGISTRATIONS_PER_MINUTE; i++) statuses.push((await register(`paced.t${i}`, { type: 'object' })).statusCode);
+    const last = await register('paced.last', { type: 'object' });
+    expect(last.statusCode).toBe(429);
+    expect(last.json().code).toBe('RATE_LIMITED');
+    expect(last.headers['retry-after']).toBeDefined();
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(REGISTRATIONS_PER_MINUTE);
+    expect((await t.call('GET', '/health/live', undefined, null)).statusCode).toBe(200);
   });
 });

@@ -25,6 +25,9 @@ const RegisterSchema = Type.Object({
   schema: Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema for the event data (limits: docs/ingest.md, "Event catalog")' }),
 }, { additionalProperties: false });
 
+/** Registrations per minute per principal (each compiles a schema). */
+export const REGISTRATIONS_PER_MINUTE = 60;
+
 /** Room for category and description around the largest schema accepted. */
 const BODY_MARGIN_BYTES = 8 * 1024;
 
@@ -45,7 +48,8 @@ export async function catalogRoutes(fastify: FastifyInstance, options: { catalog
   });
 
   app.put('/catalog/types/:type', {
-    config: { roles: ADMIN_ONLY },
+    // Compiling a schema is costly CPU work on the shared event loop: registrations are paced.
+    config: { roles: ADMIN_ONLY, rateLimit: { max: REGISTRATIONS_PER_MINUTE, timeWindow: 60_000 } },
     bodyLimit: catalog.schemaMaxBytes + BODY_MARGIN_BYTES,
     schema: {
       tags: ['catalog'], summary: 'Register or replace a custom event type', params: TypeParams,

@@ -10,6 +10,7 @@ import { LRUCache } from 'lru-cache';
 import { AppError, type FieldError } from '../../platform/errors.js';
 import type { CatalogEntry, Store, Tenant } from '../../ports/store.port.js';
 import { BUILT_IN_BY_TYPE, BUILT_IN_TYPES, EVENT_TYPE_REGEX, type BuiltInType } from './builtin-types.js';
+import { CompiledSchemas } from './schema-cache.js';
 import { checkSchemaSafety, DEFAULT_SCHEMA_LIMITS, re2RegExp, unsafe, UnsafePatternError, type SchemaLimits } from './schema-guard.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -42,8 +43,14 @@ export interface CatalogListing {
   schema: Record<string, unknown>;
 }
 
+const TYPE_MAX_LENGTH = 128;
+/** Field errors listed for one event at most (a long array can break a schema at every item). */
+const MAX_FIELD_ERRORS = 100;
+/** A caller's text as quoted back in an error: at most 128 characters. */
+const shown = (text: string) => (text.length > TYPE_MAX_LENGTH ? `${text.slice(0, TYPE_MAX_LENGTH)}…` : text);
+
 function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
-  return (errors ?? []).map((e) => {
+  return (errors ?? []).slice(0, MAX_FIELD_ERRORS).map((e) => {
     const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
     return { pointer: `/data${e.instancePath}${missing}`, detail: e.message ?? 'is not valid' };
   });
@@ -60,6 +67,7 @@ export class CatalogService {
   readonly #builtIn = new Map<string, ValidateFunction>();
   readonly #subjects = new Map<string, (data: unknown) => string | null>();
   readonly #registered = new LRUCache<string, Lookup>({ max: 5000, ttl: 5_000 });
+  readonly #compiled = new CompiledSchemas((schema) => this.#compile(schema));
   readonly #limits: SchemaLimits;
 
   constructor(private readonly store: Store, limits: Partial<SchemaLimits> = {}) {
@@ -72,8 +80,8 @@ export class CatalogService {
 
   /** Finds how to treat an event type for a tenant; throws when the name is invalid or strict mode rejects it. */
   async resolve(tenant: Tenant, type: string): Promise<ResolvedType> {
-    if (!EVENT_TYPE_REGEX.test(type) || type.length > 128) {
-      throw new AppError('EVENT_TYPE_INVALID', { detail: `"${type}" is not a valid event type (lowercase words separated by dots)`, errors: [{ pointer: '/type', detail: 'invalid event type name' }] });
+    if (type.length > TYPE_MAX_LENGTH || !EVENT_TYPE_REGEX.test(type)) {
+      throw new AppError('EVENT_TYPE_INVALID', { detail: `"${shown(type)}" is not a valid event type (lowercase words separated by dots, at most ${TYPE_MAX_LENGTH} characters)`, errors: [{ pointer: '/type', detail: 'invalid event type name' }] });
     }
     const builtIn = BUILT_IN_BY_TYPE.get(type);
     if (builtIn) return { type, category: builtIn.category, origin: 'built-in', validate: this.#wrap(this.#builtIn.get(type)!), subjectOf: this.#subjects.get(type)! };
@@ -107,10 +115,9 @@ export class CatalogService {
   }
 
   async register(tenantId: string, input: { type: string; category: string; description: string; schema: Record<string, unknown> }): Promise<CatalogListing> {
-    if (!EVENT_TYPE_REGEX.test(input.type) || input.type.length > 128) throw new AppError('EVENT_TYPE_INVALID', { detail: `"${input.type}" is not a valid event type`, errors: [{ pointer: '/type', detail: 'invalid event type name' }] });
+    if (input.type.length > TYPE_MAX_LENGTH || !EVENT_TYPE_REGEX.test(input.type)) throw new AppError('EVENT_TYPE_INVALID', { detail: `"${shown(input.type)}" is not a valid event type`, errors: [{ pointer: '/type', detail: 'invalid event type name' }] });
     if (BUILT_IN_BY_TYPE.has(input.type)) throw new AppError('EVENT_TYPE_BUILT_IN', { detail: `${input.type} is built in` });
-    checkSchemaSafety(input.schema, this.#limits);
-    this.#compile(input.schema);
+    this.#compiled.get(input.schema);
     await this.store.catalog.upsert({ tenantId, ...input, createdAt: Date.now() });
     this.#registered.delete(`${tenantId}\u0000${input.type}`);
     return { ...input, origin: 'registered' };
@@ -130,8 +137,7 @@ export class CatalogService {
     let value: Lookup = { entry, validate: null };
     if (entry) {
       try {
-        checkSchemaSafety(entry.schema, this.#limits);
-        value.validate = this.#compile(entry.schema);
+        value.validate = this.#compiled.get(entry.schema);
       } catch (error) {
         // Stored before today's rules: events of this type are refused until it is registered again.
         const reason = error instanceof AppError ? error.message : String(error);
@@ -142,8 +148,9 @@ export class CatalogService {
     return value;
   }
 
-  /** Compiles a tenant schema; any compile error is 422 CATALOG_SCHEMA_UNSAFE, never a 500. */
+  /** Checks and compiles a tenant schema; any refusal is 422 CATALOG_SCHEMA_UNSAFE, never a 500. */
   #compile(schema: Record<string, unknown>): ValidateFunction {
+    checkSchemaSafety(schema, this.#limits);
     try {
       const validate = this.#ajv.compile(schema);
       this.#ajv.removeSchema(schema); // Ajv would keep every compiled object for ever
