@@ -1,6 +1,7 @@
 /** Chooses the adapter behind each port from configuration alone. */
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import type { Config } from './config.js';
 import { createLocalBroadcast } from './adapters/bus/local/local.broadcast.js';
 import { createLocalBus, type LocalBus } from './adapters/bus/local/local.bus.js';
@@ -14,6 +15,7 @@ import { createSqliteStore } from './adapters/sql/sqlite.store.js';
 import { registerMigrations, type SqlStore } from './adapters/sql/sql-store.js';
 import { ragMigrations } from './rag/rag.migrations.js';
 import type { Logger } from './platform/logger.js';
+import { ensureWritableDir, reachable, redisReady } from './platform/startup.js';
 import type { Broadcast, Bus } from './ports/bus.port.js';
 import type { Cache } from './ports/cache.port.js';
 
@@ -58,14 +60,30 @@ function createBroadcast(config: Config): Broadcast {
   return createLocalBroadcast();
 }
 
+/** Start-up: every remote backend named in the configuration answers its first connection in time. */
+async function connectAtStart(config: Config, store: SqlStore, bus: Bus, redis: Redis | null): Promise<void> {
+  if (config.DATABASE_URL) await reachable('PostgreSQL', 'DATABASE_URL', config.DATABASE_URL, () => sql`select 1`.execute(store.db));
+  if (redis) await reachable('Redis', 'REDIS_URL', config.REDIS_URL!, () => redisReady(redis));
+  if (config.NATS_URL) await reachable('NATS', 'NATS_URL', config.NATS_URL, () => bus.init());
+  else await bus.init();
+}
+
 export async function createBackends(config: Config, logger: Logger): Promise<Backends> {
+  // The embedded store and the embedded search index live in DATA_DIR.
+  if (!config.DATABASE_URL || !config.QDRANT_URL) ensureWritableDir(config.DATA_DIR);
   const store = createStore(config);
   const bus = createBus(config, store, logger);
   const broadcast = createBroadcast(config);
   const cache = config.REDIS_URL ? createRedisCache({ url: config.REDIS_URL, keyPrefix: `${config.REDIS_KEY_PREFIX}cache:` }) : createMemoryCache({ maxEntries: 10_000 });
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 }) : null;
+  try {
+    await connectAtStart(config, store, bus, redis);
+  } catch (error) {
+    const closing = Promise.allSettled([bus.close(), broadcast.close(), cache.close(), Promise.resolve(redis?.disconnect()), store.close()]);
+    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    throw error;
+  }
   redis?.on('error', (error) => logger.warn({ err: error }, 'redis (rate limits) error'));
-  await bus.init();
   return {
     store, bus, broadcast, cache, redis,
     describe: {

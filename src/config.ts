@@ -25,6 +25,10 @@ export const ConfigSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info', description: 'pino log level' },
   ),
+  LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('pretty')], {
+    description: 'json = one JSON object per line; pretty = readable lines; unset = pretty when stdout is a terminal and NODE_ENV is not production, json otherwise',
+  })),
+  NODE_ENV: Type.Optional(Type.String({ description: '`production` keeps the logs JSON on a terminal too (when LOG_FORMAT is unset)' })),
   ROLE: Type.Union([Type.Literal('all'), Type.Literal('api'), Type.Literal('worker')], {
     default: 'all',
     description: 'all = HTTP and consumers; api = HTTP only; worker = consumers only',

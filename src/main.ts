@@ -26,6 +26,7 @@ import { ensureDemoTenant, type DemoCredentials } from './identity/bootstrap.js'
 import { identityRoutes } from './identity/identity.routes.js';
 import { sensitiveKeys } from './config.js';
 import { createLogger, type Logger } from './platform/logger.js';
+import { logDestination } from './platform/log-format.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { createBackends, type Backends } from './backends.js';
 import { createRetrieval, type Retrieval } from './rag/rag.module.js';
@@ -63,7 +64,7 @@ export interface CreateAppOptions {
 }
 
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
-  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, 'eventrag', logDestination(config));
   const metrics = createMetrics();
   const backends = await createBackends(config, logger);
   const { store, bus, broadcast } = backends;

@@ -1,19 +1,24 @@
 /**
- * The `eventrag` command: serve, worker, migrate, tenants, keys, replay (later: ingest, search, eval, demo).
+ * The `eventrag` command: serve, worker, migrate, tenants, keys, replay, ingest, search, eval, demo.
  * Prints machine-readable output on stdout (a key alone, or JSON) and diagnostics on stderr.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
 import { createBackends } from '../backends.js';
-import { createApp, type App } from '../main.js';
+import { createApp } from '../main.js';
 import { createApiKey } from '../identity/keys.service.js';
 import { createLogger } from '../platform/logger.js';
+import { logDestination } from '../platform/log-format.js';
 import { isAppError } from '../platform/errors.js';
 import { ROLES, type Role } from '../ports/store.port.js';
 import type { SearchMode } from '../ports/search-index.port.js';
 import type { LanguageSetting } from '../rag/text/language.js';
 import { runEvalCommand } from './eval.command.js';
 import { ingestCommand, searchCommand } from './data.commands.js';
+import { formatBanner, formatDemoKeys } from './banner.js';
+import { demoCommand } from './demo/demo.command.js';
+import { DemoError } from './demo/demo.client.js';
+import { explainStartupError } from './startup-errors.js';
 
 const USAGE = `usage: eventrag <command> [options]
 
@@ -33,6 +38,10 @@ const USAGE = `usage: eventrag <command> [options]
   eval --dataset DIR [--split test] [--mode hybrid|lexical|dense] [--language auto|en|de] [--chunk-size N]
                                           index a BEIR dataset through the event log and print nDCG@10,
                                           Recall@100, MRR@10 (last line JSON)
+  demo [--url http://localhost:3000] [--key KEY] [--tenant demo]
+                                          load a sample shop into a running server through its API
+                                          (idempotent); key: --key, EVENTRAG_ADMIN_KEY, or a short-lived
+                                          one from the local store (same DATA_DIR / DATABASE_URL)
 
 Configuration comes from the environment (see docs/configuration.md).`;
 
@@ -43,7 +52,7 @@ function fail(message: string): never {
 }
 
 async function withStore<T>(config: Config, work: (backends: Awaited<ReturnType<typeof createBackends>>) => Promise<T>): Promise<T> {
-  const backends = await createBackends(config, createLogger('warn'));
+  const backends = await createBackends(config, createLogger('warn', 'eventrag', logDestination(config)));
   try {
     await backends.store.migrate();
     return await work(backends);
@@ -54,8 +63,14 @@ async function withStore<T>(config: Config, work: (backends: Awaited<ReturnType<
 
 async function serve(config: Config, consumers?: string[]): Promise<void> {
   const app = await createApp(config);
-  if (app.demo) printDemo(app);
-  if (app.http) await app.http.listen({ port: config.PORT, host: config.HOST });
+  try {
+    if (app.http) await app.http.listen({ port: config.PORT, host: config.HOST });
+  } catch (error) {
+    if (app.demo) process.stderr.write(formatDemoKeys(app)); // created once: never lost to a failed start
+    await app.stop().catch(() => undefined);
+    throw error;
+  }
+  process.stderr.write(formatBanner(app, app.http?.server.address() ?? null));
   await app.startWorkers(consumers);
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -66,17 +81,6 @@ async function serve(config: Config, consumers?: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-}
-
-function printDemo(app: App): void {
-  const demo = app.demo!;
-  process.stderr.write([
-    '',
-    `  Created tenant "${demo.tenant}". These keys are shown once; keep them:`,
-    `    admin key : ${demo.adminKey}`,
-    `    ingest key: ${demo.ingestKey}`,
-    '',
-  ].join('\n') + '\n');
 }
 
 async function run(argv: string[]): Promise<void> {
@@ -90,9 +94,10 @@ async function run(argv: string[]): Promise<void> {
       to: { type: 'string' }, types: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       file: { type: 'string' }, collections: { type: 'string' }, limit: { type: 'string' },
       dataset: { type: 'string' }, split: { type: 'string' }, mode: { type: 'string' }, language: { type: 'string' }, 'chunk-size': { type: 'string' },
+      url: { type: 'string' }, key: { type: 'string' },
     },
   });
-  if (!command || values.help || command === 'help') { process.stdout.write(`${USAGE}\n`); return; }
+  if (!command || values.help || ['help', '--help', '-h'].includes(command)) { process.stdout.write(`${USAGE}\n`); return; }
   const overrides: Record<string, unknown> = {};
   if (values.port) overrides.PORT = values.port;
   if (values.role) overrides.ROLE = values.role;
@@ -150,9 +155,20 @@ async function run(argv: string[]): Promise<void> {
       if (!Number.isInteger(chunkSize) || chunkSize < 50) fail('--chunk-size must be an integer of at least 50');
       return runEvalCommand({ dataset: values.dataset, split: values.split ?? 'test', mode, language, chunkSize });
     }
+    case 'demo':
+      return demo(values);
     default:
       fail(`unknown command ${command}\n\n${USAGE}`);
   }
+}
+
+/** `eventrag demo`: the server's URL defaults to this machine on the configured PORT. */
+async function demo(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const config = loadConfig({ DEMO_TENANT: false, LOG_LEVEL: 'warn' });
+  const url = (values.url as string | undefined) ?? `http://localhost:${config.PORT}`;
+  if (!/^https?:\/\/[^/]+/.test(url)) fail('--url must be an http:// or https:// URL, e.g. http://localhost:3000');
+  const key = (values.key as string | undefined) ?? (process.env.EVENTRAG_ADMIN_KEY || undefined);
+  return demoCommand(config, { url, key, tenant: (values.tenant as string | undefined) ?? 'demo' });
 }
 
 async function replay(values: Record<string, string | boolean | undefined>): Promise<void> {
@@ -185,8 +201,10 @@ async function replay(values: Record<string, string | boolean | undefined>): Pro
 }
 
 run(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UsageError) process.stderr.write(`eventrag: ${error.message}\n`);
-  else if (isAppError(error)) process.stderr.write(`eventrag: ${error.message}\n`);
+  const explained = explainStartupError(error);
+  if (explained) process.stderr.write(`eventrag: ${explained}\n`);
+  else if (error instanceof UsageError || error instanceof DemoError || isAppError(error)) process.stderr.write(`eventrag: ${error.message}\n`);
   else process.stderr.write(`eventrag: ${(error as Error).stack ?? String(error)}\n`);
-  process.exitCode = error instanceof UsageError ? 2 : 1;
+  // Exit now: a failed start may leave connection attempts (reconnect timers) that would keep the process alive.
+  process.exit(error instanceof UsageError ? 2 : 1);
 });

@@ -1,0 +1,76 @@
+/**
+ * `eventrag serve` as a child process: the start banner (where it listens, the data, the backends,
+ * the docs, the demo keys on the first start only) and the log format (LOG_FORMAT json | pretty).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chooseLogFormat } from '../../src/platform/log-format.js';
+import { childEnv } from '../helpers/processes.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'eventrag');
+const dataDir = mkdtempSync(join(tmpdir(), 'eventrag-cli-logs-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+interface Started { stdout: string; stderr: string; url: string }
+
+/** Starts `serve` on a free port, waits for its banner and first log line, then stops it (SIGTERM). */
+async function startAndStop(settings: Record<string, string>): Promise<Started> {
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'serve'], {
+    cwd: ROOT, env: childEnv({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', DEMO_TENANT: 'true', ...settings }),
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => { stdout += String(chunk); });
+  child.stderr!.on('data', (chunk) => { stderr += String(chunk); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const deadline = Date.now() + 45_000;
+  while (!(stderr.includes('Backends') && stdout.includes('listening')) && Date.now() < deadline && child.exitCode === null) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  const url = /API\s+(http:\/\/\S+)/.exec(stderr)?.[1] ?? '';
+  return { stdout, stderr, url };
+}
+
+describe('eventrag serve: banner and log format', () => {
+  it('LOG_FORMAT=json: JSON log lines; the banner names the address, data, backends and docs, and the new demo keys', async () => {
+    const { stdout, stderr, url } = await startAndStop({ LOG_FORMAT: 'json' });
+    const lines = stdout.split('\n').filter((l) => l.trim());
+    expect(lines.length).toBeGreaterThan(0);
+    const records = lines.map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(records.some((r) => r.level === 30 && /listening/i.test(r.msg))).toBe(true);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(url.endsWith(':0')).toBe(false);
+    expect(stderr).toContain(`Docs      ${url}/docs`);
+    expect(stderr).toContain(`Data      ${dataDir} (SQLite database eventrag.db, search index)`);
+    expect(stderr).toContain('Backends  store SQLite · bus in-process · cache in-memory · realtime in-process · search embedded');
+    expect(stderr).toContain('Created tenant "demo". These keys are shown once; keep them:');
+    expect(stderr).toMatch(/admin key : er_admin_\S+\n\s+ingest key: er_ingest_\S+/);
+    expect(stderr).toContain('npm run demo');
+  });
+
+  it('LOG_FORMAT=pretty: readable lines, not JSON; a later start shows no keys', async () => {
+    const { stdout, stderr } = await startAndStop({ LOG_FORMAT: 'pretty' });
+    const lines = stdout.split('\n').filter((l) => l.trim());
+    const listening = lines.find((l) => /listening/i.test(l));
+    expect(listening).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] INFO: Server listening at http:\/\/127\.0\.0\.1:\d+/);
+    for (const line of lines) expect(() => JSON.parse(line)).toThrow();
+    expect(stderr).toContain('eventrag is running');
+    expect(stderr).not.toContain('admin key');
+  });
+});
+
+describe('chooseLogFormat', () => {
+  it('is pretty on a terminal, JSON when piped or in production, and LOG_FORMAT wins', () => {
+    expect(chooseLogFormat({}, true)).toBe('pretty');
+    expect(chooseLogFormat({}, false)).toBe('json');
+    expect(chooseLogFormat({ NODE_ENV: 'production' }, true)).toBe('json');
+    expect(chooseLogFormat({ LOG_FORMAT: 'json' }, true)).toBe('json');
+    expect(chooseLogFormat({ LOG_FORMAT: 'pretty', NODE_ENV: 'production' }, false)).toBe('pretty');
+  });
+});
