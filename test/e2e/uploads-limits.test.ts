@@ -31,7 +31,8 @@ async function expectProblem(res: { status?: number; statusCode?: number; header
 }
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // A generous time limit here: these tests are about the text limits (the time limit has its own app below).
+  t = await startTestApp({ UPLOAD_EXTRACT_TIMEOUT_MS: 60_000 });
   base = await listen(t);
   const res = await t.call('POST', '/v1/collections', { name: 'handbook', textFields: ['title', 'body'], titleField: 'title' });
   expect(res.statusCode).toBe(201);

@@ -1,7 +1,8 @@
 /**
  * Plain text from uploaded files: text, Markdown, HTML and PDF (via unpdf). HTML and PDF are read
  * in a worker thread (extract.pool.ts) under a time limit and a heap limit; every kind stops at
- * `maxTextBytes` of text and answers 413 past it.
+ * `maxTextBytes` of text and answers 413 past it. The content of an HTML or PDF file is handed
+ * to the worker (transferred): do not use it after `extract`.
  */
 import { AppError } from '../../platform/errors.js';
 import { ExtractPool, type ExtractReply } from './extract.pool.js';
@@ -21,7 +22,7 @@ export interface ExtractLimits {
   timeoutMs: number;
   /** Heap limit of an extraction worker. */
   memoryMb: number;
-  /** Extractions at once (default 2) and waiting (default 32). */
+  /** Extractions at once (default 2) and waiting (default 8). */
   workers?: number;
   queue?: number;
 }
@@ -33,6 +34,13 @@ export function kindOf(fileName: string, mimeType: string): FileKind | null {
   if (mimeType === 'text/markdown' || ext === 'md' || ext === 'markdown') return 'markdown';
   if (mimeType.startsWith('text/') || ext === 'txt') return 'text';
   return null;
+}
+
+/** The kind of an uploaded file, or 415 for anything but text, Markdown, HTML and PDF. */
+export function fileKind(fileName: string, mimeType: string): FileKind {
+  const kind = kindOf(fileName, mimeType);
+  if (!kind) throw new AppError('UNSUPPORTED_MEDIA_TYPE', { detail: `${fileName} (${mimeType}): upload text, Markdown, HTML or PDF` });
+  return kind;
 }
 
 /** The first ATX level-1 heading (`# Title`) of a Markdown text, found by a line scan. */
@@ -50,7 +58,7 @@ export function markdownTitle(text: string): string | null {
   return null;
 }
 
-function tooLarge(fileName: string, maxTextBytes: number): AppError {
+export function textTooLarge(fileName: string, maxTextBytes: number): AppError {
   return new AppError('DOCUMENT_TEXT_TOO_LARGE', {
     detail: `the text of ${fileName} is larger than ${maxTextBytes} bytes, the most one uploaded file may hold (UPLOAD_MAX_TEXT_BYTES, and never more than EVENT_MAX_BYTES)`,
     details: { limitBytes: maxTextBytes },
@@ -59,8 +67,14 @@ function tooLarge(fileName: string, maxTextBytes: number): AppError {
 
 function fromReply(fileName: string, kind: FileKind, reply: ExtractReply, maxTextBytes: number): ExtractedFile {
   if (reply.ok) return { title: reply.title, text: reply.text, kind };
-  if (reply.code === 'DOCUMENT_TEXT_TOO_LARGE') throw tooLarge(fileName, maxTextBytes);
+  if (reply.code === 'DOCUMENT_TEXT_TOO_LARGE') throw textTooLarge(fileName, maxTextBytes);
   throw new AppError('DOCUMENT_UNREADABLE', { detail: `${fileName}: ${reply.detail ?? 'the file could not be read'}` });
+}
+
+/** The file's bytes as an ArrayBuffer the worker may own: its own buffer when it fills one (no copy), else a copy. */
+function ownBytes(content: Uint8Array): ArrayBuffer {
+  const whole = content.buffer instanceof ArrayBuffer && content.byteOffset === 0 && content.byteLength === content.buffer.byteLength;
+  return whole ? content.buffer as ArrayBuffer : content.slice().buffer;
 }
 
 /** Extracts uploaded files; owns the worker pool (call `close()` on shutdown). */
@@ -68,18 +82,29 @@ export class TextExtractor {
   private readonly pool: ExtractPool;
 
   constructor(private readonly limits: ExtractLimits) {
-    this.pool = new ExtractPool({ workers: limits.workers ?? 2, queue: limits.queue ?? 32, timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb });
+    this.pool = new ExtractPool({ workers: limits.workers ?? 2, queue: limits.queue ?? 8, timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb });
   }
 
-  async extract(fileName: string, mimeType: string, content: Buffer): Promise<ExtractedFile> {
-    const kind = kindOf(fileName, mimeType);
-    if (!kind) throw new AppError('UNSUPPORTED_MEDIA_TYPE', { detail: `${fileName} (${mimeType}): upload text, Markdown, HTML or PDF` });
+  /** Most text one file may yield (bytes); a text or Markdown file is at most this large. */
+  get maxTextBytes(): number {
+    return this.limits.maxTextBytes;
+  }
+
+  /** Refuses (429) before an upload buffers a file for the workers when they and their queue are full. */
+  assertCapacity(kind: FileKind): void {
+    if ((kind === 'html' || kind === 'pdf') && this.pool.pending >= (this.limits.workers ?? 2) + (this.limits.queue ?? 8)) {
+      throw new AppError('RATE_LIMITED', { detail: 'too many files are being extracted; retry shortly' });
+    }
+  }
+
+  /** Extracts `content`, a buffer of its own (an HTML or PDF file's buffer is transferred to the worker). */
+  async extract(fileName: string, mimeType: string, content: Uint8Array): Promise<ExtractedFile> {
+    const kind = fileKind(fileName, mimeType);
     const { maxTextBytes } = this.limits;
     if (kind === 'html' || kind === 'pdf') {
-      const data = new Uint8Array(content).buffer; // a copy the worker can own
-      return fromReply(fileName, kind, await this.pool.run({ kind, data, maxTextBytes }), maxTextBytes);
+      return fromReply(fileName, kind, await this.pool.run({ kind, data: ownBytes(content), maxTextBytes }), maxTextBytes);
     }
-    if (content.length > maxTextBytes) throw tooLarge(fileName, maxTextBytes);
+    if (content.length > maxTextBytes) throw textTooLarge(fileName, maxTextBytes);
     const text = new TextDecoder('utf-8').decode(content).trim();
     return { title: kind === 'markdown' ? markdownTitle(text) : null, text, kind };
   }

@@ -10,7 +10,7 @@ import { ProblemSchema } from '../../http/problem.js';
 import { AppError } from '../../platform/errors.js';
 import type { DocumentsRoutesOptions } from './documents.routes.js';
 import { WRITE_DOCUMENT_ROLES, writeDocument } from './documents.routes.js';
-import { TextExtractor } from './extract-text.js';
+import { fileKind, TextExtractor, textTooLarge } from './extract-text.js';
 
 /** Limits of uploads (from the configuration: UPLOAD_*, EVENT_MAX_BYTES). */
 export interface UploadSettings {
@@ -59,6 +59,26 @@ function checkFilePart(part: MultipartFile): void {
   if (part.mimetype.length > FILE_NAME_MAX) throw invalid(`/${part.fieldname}`, `a content type has at most ${FILE_NAME_MAX} characters`);
 }
 
+const fileTooLarge = (fileName: string, limit: number) => new AppError('DOCUMENT_TEXT_TOO_LARGE', {
+  detail: `${fileName} is larger than ${limit} bytes, the largest file an upload may carry (UPLOAD_MAX_BYTES)`, details: { limitBytes: limit },
+});
+
+/** Reads a file part into a buffer of its own, refusing it (413) as soon as it is over `maxBytes`. */
+async function readPart(part: MultipartFile, maxBytes: number, tooLarge: () => AppError): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of part.file as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes || part.file.truncated) throw tooLarge();
+    chunks.push(chunk);
+  }
+  if (part.file.truncated) throw tooLarge();
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) { bytes.set(chunk, at); at += chunk.length; }
+  return bytes;
+}
+
 function eventTooLarge(fileName: string, bytes: number, limit: number): AppError {
   return new AppError('DOCUMENT_TEXT_TOO_LARGE', {
     detail: `${fileName} would be stored as a document event of ${bytes} bytes; the event size limit (EVENT_MAX_BYTES) is ${limit} bytes: split the file`,
@@ -76,11 +96,17 @@ async function readFiles(request: FastifyRequest, collectionName: string, fieldN
       continue;
     }
     checkFilePart(part);
-    const content = await part.toBuffer();
+    const kind = fileKind(part.filename, part.mimetype);
+    extractor.assertCapacity(kind);
+    // A text or Markdown file is its text: it may be no larger than the text limit either.
+    const textLimited = kind !== 'html' && kind !== 'pdf' && extractor.maxTextBytes < uploads.maxFileBytes;
+    const content = await readPart(part, textLimited ? extractor.maxTextBytes : uploads.maxFileBytes,
+      () => (textLimited ? textTooLarge(part.filename, extractor.maxTextBytes) : fileTooLarge(part.filename, uploads.maxFileBytes)));
+    const sizeBytes = content.length;
     const extracted = await extractor.extract(part.filename, part.mimetype, content);
     const documentId = explicitId ?? slug(part.filename);
     explicitId = undefined;
-    const fields = { [fieldNames.title]: extracted.title ?? part.filename, [fieldNames.text]: extracted.text, fileName: part.filename, mimeType: part.mimetype, sizeBytes: content.length };
+    const fields = { [fieldNames.title]: extracted.title ?? part.filename, [fieldNames.text]: extracted.text, fileName: part.filename, mimeType: part.mimetype, sizeBytes };
     const eventBytes = Buffer.byteLength(JSON.stringify({ collection: collectionName, documentId, fields }), 'utf8');
     if (eventBytes > uploads.maxEventBytes) throw eventTooLarge(part.filename, eventBytes, uploads.maxEventBytes);
     ready.push({ documentId, fileName: part.filename, fields, characters: extracted.text.length });
