@@ -100,6 +100,10 @@ describe('messages as real Segment clients send them', () => {
     expect(results[2].warnings).toBeUndefined();
     expect((await stored(results[0].id)).time).toBe('2026-01-02T03:04:05.000Z');
     expect((await stored(results[1].id)).data.rawTimestamps).toEqual({ timestamp: '02/01/2026' });
+    // A batch-level sentAt that is not ISO 8601 is kept and warned about on each message.
+    const oddBatch = await post('batch', { sentAt: 1733227200, batch: [{ type: 'track', userId: 'compat-u2', event: 'Batch Sent' }] });
+    expect(oddBatch.json().results[0].warnings).toEqual([expect.objectContaining({ pointer: '/sentAt' })]);
+    expect((await stored(oddBatch.json().results[0].id)).data.rawTimestamps).toEqual({ sentAt: 1733227200 });
   });
 
   it('keeps required fields required', async () => {

@@ -131,7 +131,7 @@ export async function segmentRoutes(fastify: FastifyInstance, options: SegmentRo
     const defaults = {
       context: body.context as Record<string, unknown> | undefined,
       integrations: body.integrations as Record<string, unknown> | undefined,
-      sentAt: typeof body.sentAt === 'string' ? body.sentAt : undefined,
+      sentAt: body.sentAt ?? undefined, // any value: a non-ISO one is kept and warned about per message
     };
     return { success: true as const, ...summarise(await service.batch(request.principal, body.batch, defaults)) };
   });

@@ -21,7 +21,7 @@ export interface SegmentServiceDeps {
 export interface BatchDefaults {
   context?: Record<string, unknown> | null;
   integrations?: Record<string, unknown> | null;
-  sentAt?: string;
+  sentAt?: unknown;
 }
 
 const isDict = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -34,7 +34,7 @@ function withDefaults(raw: unknown, defaults: BatchDefaults): unknown {
     const outer = defaults[key];
     if (isDict(outer)) merged[key] = { ...outer, ...(isDict(raw[key]) ? raw[key] : {}) };
   }
-  if (defaults.sentAt !== undefined && raw.sentAt === undefined) merged.sentAt = defaults.sentAt;
+  if (defaults.sentAt !== undefined && (raw.sentAt === undefined || raw.sentAt === null)) merged.sentAt = defaults.sentAt;
   return merged;
 }
 
