@@ -116,3 +116,29 @@ describe('one __proto__ rule for every JSON content type', () => {
     expect(res.statusCode).toBe(202);
   });
 });
+
+describe('binary-mode CloudEvents', () => {
+  const headers = { 'ce-specversion': '1.0', 'ce-id': 'bin-deep', 'ce-source': '/t', 'ce-type': 'deep.test' };
+  it('a deep JSON body answers 400 REQUEST_TOO_DEEP; an empty one is still an event without data', async () => {
+    const deep = await t.call('POST', '/v1/events', deepArray(3_000), t.adminKey, { ...headers, 'content-type': 'application/json' });
+    expect(deep.statusCode).toBe(400);
+    expect(deep.json().code).toBe('REQUEST_TOO_DEEP');
+    const empty = await t.call('POST', '/v1/events', '', t.adminKey, { ...headers, 'ce-id': 'bin-empty', 'content-type': 'application/json' });
+    expect(empty.statusCode).toBe(202);
+  });
+});
+
+describe('REQUEST_MAX_DEPTH is a setting', () => {
+  let small: TestApp;
+  beforeAll(async () => { small = await startTestApp({ REQUEST_MAX_DEPTH: 6 }); });
+  afterAll(async () => { await small.close(); });
+
+  it('with REQUEST_MAX_DEPTH=6 a body 7 levels deep is refused and 6 levels are accepted', async () => {
+    // the body, data, then arrays: `levels` in all
+    const body = (levels: number) => `{"type":"deep.test","data":{"a":${deepArray(levels - 2)}}}`;
+    const over = await small.call('POST', '/v1/events', body(7), small.adminKey, { 'content-type': 'application/json' });
+    expect(over.json().code).toBe('REQUEST_TOO_DEEP');
+    const at = await small.call('POST', '/v1/events', body(6), small.adminKey, { 'content-type': 'application/json' });
+    expect(at.statusCode).toBe(202);
+  });
+});
