@@ -6,11 +6,12 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 
 const BUFFER_BYTES = 256 * 1024;
 const HEARTBEAT_MS = 150;
-const BACKLOG_EVENTS = 240;
+const BACKLOG_EVENTS = 160;
 const BACKLOG_EVENT_BYTES = 100_000;
 const LIVE_EVENT_BYTES = 400_000;
 const LIVE_EVENTS = 16;
@@ -128,7 +129,7 @@ describe('stream memory and slow clients', () => {
     expect(await dropped() - droppedBefore).toBeGreaterThanOrEqual(clients.length);
     const live200 = await fetch(`${base}/health/live`);
     expect(live200.status).toBe(200);
-    // Unbounded, each resumed client would buffer the whole ~24 MB backlog and each live client
+    // Unbounded, each resumed client would buffer the whole 16 MB backlog and each live client
     // all 6.4 MB of live events (>120 MB in all); bounded, each holds at most its buffer and one event.
     const bound = 96 * 1024 * 1024 + clients.length * (BUFFER_BYTES + LIVE_EVENT_BYTES) * 8;
     expect(peak - baseline).toBeLessThan(bound);
@@ -148,5 +149,28 @@ describe('stream memory and slow clients', () => {
     expect(uncaught).toEqual([]);
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     await client.closed();
+  });
+
+  it('drops a WebSocket client that stops reading, by bytes or missed pongs, and outlives it', async () => {
+    await eventually(async () => t.app.hub.size === 0);
+    const droppedWs = async () => (await t.app.metrics.streamDropped.get()).values.find((v) => v.labels.transport === 'ws')?.value ?? 0;
+    const before = await droppedWs();
+    const socket = new WebSocket(`${base.replace('http', 'ws')}/v1/ws?access_token=${t.adminKey}`);
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.pause(); // reads nothing more: no messages, no pongs
+    await eventually(async () => t.app.hub.size === 1);
+    const blob = 'w'.repeat(LIVE_EVENT_BYTES);
+    for (let i = 0; i < 10 && t.app.hub.size > 0; i++) {
+      await t.call('POST', '/v1/events', { type: 'bulk.live', data: { i, blob } }, t.ingestKey);
+    }
+    await eventually(async () => t.app.hub.size === 0);
+    await sleep(HEARTBEAT_MS * 5);
+    expect(await droppedWs()).toBe(before + 1);
+    expect(uncaught).toEqual([]);
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.resume();
+    await closed;
   });
 });
