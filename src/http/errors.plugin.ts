@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, isAppError, type ErrorCode } from '../platform/errors.js';
+import { redactSecrets } from '../platform/log-redaction.js';
 import { fieldErrorsFromValidation, sendProblem } from './problem.js';
 
 const FASTIFY_CODES: Record<string, (e: FastifyError) => AppError> = {
@@ -52,7 +53,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     const appError = toAppError(error);
     const tenantId = request.principal?.tenant.id;
     if (appError.status >= 500) request.log.error({ err: error, tenantId }, 'request failed');
-    else request.log.info({ code: appError.code, detail: appError.message, tenantId }, 'request rejected');
+    else request.log.info({ code: appError.code, detail: redactSecrets(appError.message), tenantId }, 'request rejected'); // a parse error may quote the body
     if (appError.code === 'RATE_LIMITED' && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '60');
     return sendProblem(reply, appError);
   });

@@ -58,6 +58,9 @@ it('logs requests with their URLs, but never a key or token, valid or not', asyn
   expect(await touch(`/v1/events/%E0%A4%A?access_token=${t.adminKey}`)).toBe(400);
   const res = await fetch(`${base}/v1/track`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ writeKey: badKey, userId: 'u', event: 'X' }) });
   expect(res.status).toBe(401);
+  // A body that is not JSON: the parser's message quotes it, the log line must not.
+  const broken = await fetch(`${base}/v1/track`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"writeKey": "${t.ingestKey}", oops` });
+  expect(broken.status).toBe(400);
   await new Promise((resolve) => setTimeout(resolve, 200)); // "request completed" of the closed streams
 
   const log = readFileSync(logFile, 'utf8');
