@@ -5,6 +5,7 @@
  * expansion and quadratic keywords; every refusal is 422 CATALOG_SCHEMA_UNSAFE, never a 500.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/identity/keys.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -129,6 +130,25 @@ describe('schemas are bounded', () => {
     expect(res.statusCode).toBeGreaterThanOrEqual(400);
     expect(res.statusCode).toBeLessThan(500);
     expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+});
+
+describe("a tenant's catalog is bounded", () => {
+  it('registered schemas together may take at most 32 maximal schemas; another tenant is not affected', async () => {
+    const store = t.app.backends.store;
+    const { tenant } = await store.tenants.ensure('catalog-quota');
+    const admin = (await createApiKey(store, { tenantId: tenant.id, role: 'admin' })).key;
+    const near = (i: number) => ({ type: 'object', description: `${i}`.padEnd(t.config.CATALOG_SCHEMA_MAX_BYTES - 200, 'x') });
+    const put = (i: number) => t.call('PUT', `/v1/catalog/types/quota.t${i}`, { category: 'test', schema: near(i) }, admin);
+    for (let i = 0; i < 32; i++) expect((await put(i)).statusCode, `type ${i}`).toBe(200);
+    const over = await put(32);
+    expect(over.statusCode).toBe(422);
+    expect(over.json().code).toBe('CATALOG_SCHEMA_UNSAFE');
+    expect(over.json().detail).toContain('together');
+    expect((await put(5)).statusCode).toBe(200); // replacing a type counts it once
+    expect((await t.call('DELETE', '/v1/catalog/types/quota.t0', undefined, admin)).statusCode).toBe(204);
+    expect((await put(32)).statusCode).toBe(200);
+    expect((await register('quota.elsewhere', { type: 'object' })).statusCode).toBe(200);
   });
 });
 

@@ -44,6 +44,9 @@ export interface CatalogListing {
 }
 
 const TYPE_MAX_LENGTH = 128;
+/** Registered types per tenant, and their schemas' bytes together in maximal schemas (32 × 64 KiB = 2 MiB). */
+const MAX_TYPES = 500;
+const TOTAL_SCHEMAS_FACTOR = 32;
 /** Field errors listed for one event at most (a long array can break a schema at every item). */
 const MAX_FIELD_ERRORS = 100;
 /** A caller's text as quoted back in an error: at most 128 characters. */
@@ -118,9 +121,19 @@ export class CatalogService {
     if (input.type.length > TYPE_MAX_LENGTH || !EVENT_TYPE_REGEX.test(input.type)) throw new AppError('EVENT_TYPE_INVALID', { detail: `"${shown(input.type)}" is not a valid event type`, errors: [{ pointer: '/type', detail: 'invalid event type name' }] });
     if (BUILT_IN_BY_TYPE.has(input.type)) throw new AppError('EVENT_TYPE_BUILT_IN', { detail: `${input.type} is built in` });
     this.#compiled.get(input.schema);
+    await this.#checkQuota(tenantId, input.type, input.schema);
     await this.store.catalog.upsert({ tenantId, ...input, createdAt: Date.now() });
     this.#registered.delete(`${tenantId}\u0000${input.type}`);
     return { ...input, origin: 'registered' };
+  }
+
+  /** A tenant's catalog is bounded too: at most MAX_TYPES types and 32 maximal schemas' worth of bytes. */
+  async #checkQuota(tenantId: string, type: string, schema: Record<string, unknown>): Promise<void> {
+    const others = (await this.store.catalog.list(tenantId)).filter((e) => e.type !== type);
+    const maxTotal = this.#limits.maxBytes * TOTAL_SCHEMAS_FACTOR;
+    const total = others.reduce((sum, e) => sum + Buffer.byteLength(JSON.stringify(e.schema)), Buffer.byteLength(JSON.stringify(schema)));
+    if (others.length >= MAX_TYPES) throw unsafe(`the tenant's catalog holds at most ${MAX_TYPES} registered types; remove one first`, '/type');
+    if (total > maxTotal) throw unsafe(`the tenant's registered schemas may take at most ${maxTotal} bytes together (this one would make ${total})`);
   }
 
   async remove(tenantId: string, type: string): Promise<boolean> {
