@@ -31,7 +31,9 @@ interface LivePayload { id: string; tenantId: string; type: string; userId: stri
 const RECENT_IDS = 10_000;
 
 export class RealtimeHub {
-  readonly #clients = new Set<StreamClient>();
+  /** Clients by tenant: an event only visits its own tenant's clients. */
+  readonly #clients = new Map<string, Set<StreamClient>>();
+  #size = 0;
   readonly #recent = new Set<string>();
   #unsubscribe: (() => Promise<void>) | null = null;
 
@@ -46,42 +48,53 @@ export class RealtimeHub {
   }
 
   async stop(): Promise<void> {
-    for (const client of this.#clients) client.close('server shutting down');
-    this.#clients.clear();
+    for (const clients of [...this.#clients.values()]) {
+      for (const client of clients) { this.#remove(client); client.close('server shutting down'); }
+    }
     await this.#unsubscribe?.();
   }
 
   /** Called by the `realtime` live consumer for every relayed event. */
   async publish(event: EventRecord): Promise<void> {
-    if (this.localOnly && this.#clients.size === 0) return;
+    if (this.localOnly && !this.#clients.has(event.tenantId)) return;
     const payload: LivePayload = { id: event.id, tenantId: event.tenantId, type: event.type, userId: event.userId, json: JSON.stringify(eventToJson(event)) };
     await this.broadcast.publish(event.tenantId, JSON.stringify(payload));
   }
 
+  /** Registers a client; the returned function removes it (calling it again does nothing). */
   add(client: StreamClient): () => void {
-    this.#clients.add(client);
+    const clients = this.#clients.get(client.tenantId) ?? new Set<StreamClient>();
+    this.#clients.set(client.tenantId, clients);
+    clients.add(client);
+    this.#size += 1;
     this.metrics.streamClients.inc({ transport: client.transport });
-    return () => {
-      if (this.#clients.delete(client)) this.metrics.streamClients.dec({ transport: client.transport });
-    };
+    return () => this.#remove(client);
   }
 
   get size(): number {
-    return this.#clients.size;
+    return this.#size;
   }
 
   /** Disconnects a client that cannot keep up (counted in `eventrag_stream_dropped_total`). */
   drop(client: StreamClient, reason: string): void {
     this.metrics.streamDropped.inc({ transport: client.transport });
-    if (this.#clients.delete(client)) this.metrics.streamClients.dec({ transport: client.transport });
+    this.#remove(client);
     client.close(reason);
+  }
+
+  #remove(client: StreamClient): void {
+    const clients = this.#clients.get(client.tenantId);
+    if (!clients?.delete(client)) return;
+    if (clients.size === 0) this.#clients.delete(client.tenantId);
+    this.#size -= 1;
+    this.metrics.streamClients.dec({ transport: client.transport });
   }
 
   #fanOut(payload: LivePayload): void {
     if (this.#recent.has(payload.id)) return;
     this.#recent.add(payload.id);
     if (this.#recent.size > RECENT_IDS) this.#recent.delete(this.#recent.values().next().value!);
-    for (const client of this.#clients) {
+    for (const client of this.#clients.get(payload.tenantId) ?? []) {
       if (!sees(client, payload)) continue;
       let sent = false;
       try {
