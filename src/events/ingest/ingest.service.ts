@@ -132,11 +132,7 @@ export class IngestService {
       idempotencyKey: item.idempotencyKey ?? null,
       data,
     };
-    if (event.idempotencyKey !== null) {
-      const fingerprint = item.fingerprint ?? { ...event, id: undefined, receivedAt: undefined, tenantId: undefined, time: item.time ?? null };
-      event.idempotency = { key: scopedKey(format, principal, event.idempotencyKey), bodyHash: bodyHash(fingerprint) };
-    }
-    return event;
+    return withIdempotency(event, item, format, principal);
   }
 
   /** Members write events about themselves only. */
@@ -150,6 +146,17 @@ export class IngestService {
 }
 
 const DEFAULT_EVENT_MAX_BYTES = 256 * 1024;
+
+/**
+ * The key as the idempotency table records it (scoped by source and member's user) and the hash
+ * of what identifies the body: the entry point's fingerprint, else the normalised item (its time
+ * as sent, not the receipt time a retry would change).
+ */
+function withIdempotency(event: NewEvent, item: IngestItem, format: WireFormat, principal: Principal): NewEvent {
+  if (event.idempotencyKey === null) return event;
+  const fingerprint = item.fingerprint ?? { ...event, id: undefined, receivedAt: undefined, tenantId: undefined, time: item.time ?? null };
+  return { ...event, idempotency: { key: scopedKey(format, principal, event.idempotencyKey), bodyHash: bodyHash(fingerprint) } };
+}
 
 function rejection(index: number, error: AppError): ItemResult {
   return { index, status: 'rejected', error: { code: error.code, status: error.status, detail: error.message, ...(error.errors ? { errors: error.errors } : {}) } };
