@@ -2,8 +2,9 @@
  * Limits failed authentications per client address (AUTH_FAILURES_PER_MINUTE; IPv6 per /64), in
  * the same counter store as the other limits (Redis when REDIS_URL is set, memory otherwise). Every
  * AUTH_INVALID answer counts, wherever it was raised (the auth plugin, the Segment routes' body
- * write key, stream tokens); once an address is over the limit, its requests to the API get 429
- * RATE_LIMITED with `retry-after` before any credential is looked up. Register it after
+ * write key, stream tokens), and so does a Segment request without any credentials; once an
+ * address is over the limit, its requests to the API get 429 RATE_LIMITED with `retry-after`
+ * before any credential is looked up. Register it after
  * `@fastify/rate-limit` and before the auth plugin (its onRequest hook must run first).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -39,6 +40,13 @@ export const authFailureKey = (address: string): string => `af:${clientNetwork(a
 /** Routes that take credentials: the API under /v1 (health, metrics and docs are public). */
 const takesCredentials = (request: FastifyRequest): boolean => Boolean(request.routeOptions.url?.startsWith('/v1'));
 
+/**
+ * Wrong credentials count; so do missing ones on the routes that read the body before they can
+ * authenticate (the Segment routes, where the write key may be in the body).
+ */
+const isFailure = (request: FastifyRequest, code: string): boolean =>
+  code === 'AUTH_INVALID' || (code === 'AUTH_MISSING' && Boolean(request.routeOptions.config.public) && takesCredentials(request));
+
 export const authFailureLimit = fp(async (app: FastifyInstance, options: AuthFailureLimitOptions) => {
   const settings = Object.freeze({ timeWindowMs: 60_000, ...options });
   const limit = app.createRateLimit({
@@ -64,7 +72,7 @@ export const authFailureLimit = fp(async (app: FastifyInstance, options: AuthFai
     });
   });
   app.addHook('onError', async (request, _reply, error) => {
-    if (!isAppError(error) || error.code !== 'AUTH_INVALID') return;
+    if (!isAppError(error) || !isFailure(request, error.code)) return;
     suspects.set(clientNetwork(request.ip), true);
     await limit(request);
   });

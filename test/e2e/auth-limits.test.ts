@@ -80,6 +80,19 @@ describe('failed authentications', () => {
     expect((await via('192.0.2.7', '198.51.100.3', t.adminKey)).statusCode).toBe(429);
   });
 
+  it('checks Segment header credentials before reading the body, and counts Segment requests without credentials', async () => {
+    t = await startTestApp({ AUTH_FAILURES_PER_MINUTE: 3 });
+    const post = (authorization: string | undefined, payload: string) => t.app.http!.inject({
+      method: 'POST', url: '/v1/batch', remoteAddress: '10.0.0.8', payload,
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+    });
+    const unread = await post(`Basic ${Buffer.from('er_ingest_guess:').toString('base64')}`, '{"batch": [ not json');
+    expect(unread.statusCode).toBe(401);
+    expect(unread.json().code).toBe('AUTH_INVALID');
+    for (let i = 0; i < 2; i += 1) expect((await post(undefined, JSON.stringify({ batch: [{ type: 'track', userId: 'u', event: 'X' }] }))).statusCode).toBe(401);
+    expect((await post(`Bearer ${t.ingestKey}`, JSON.stringify({ batch: [] }))).statusCode).toBe(429);
+  });
+
   it('does not count missing credentials or a forbidden role as failures', async () => {
     t = await startTestApp({ AUTH_FAILURES_PER_MINUTE: 2 });
     for (let i = 0; i < 4; i += 1) {

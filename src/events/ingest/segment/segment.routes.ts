@@ -91,7 +91,9 @@ export async function segmentRoutes(fastify: FastifyInstance, options: SegmentRo
   // Segment's browser library posts JSON as text/plain (no CORS preflight).
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, parseJson);
-  app.addHook('preValidation', (request) => authenticate(request, options.authenticator));
+  // Credentials in a header are checked before the body is read; a writeKey in the body after.
+  app.addHook('onRequest', async (request) => { if (request.headers.authorization) await authenticate(request, options.authenticator); });
+  app.addHook('preValidation', async (request) => { if (!request.principal) await authenticate(request, options.authenticator); });
   // Bodies past a route's bodyLimit (the exact Segment limit) get Segment's error codes.
   app.setErrorHandler(async (error: FastifyError, request) => {
     if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw error;
