@@ -5,7 +5,7 @@
  * defect 12): raw sockets against a listening server, since Node's parser answers some of these.
  */
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { errorCodes, type FastifyError } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toAppError } from '../../src/http/errors.plugin.js';
@@ -65,6 +65,25 @@ describe('what Node\'s HTTP parser rejects', () => {
   it('answers 400 for characters HTTP does not allow in a URL, and for what is not HTTP', async () => {
     expectProblem(await raw('GET /v1/\x01events HTTP/1.1\r\nHost: x\r\n\r\n'), 400, 'URL_INVALID');
     expectProblem(await raw('BREW /pot HTCPCP/1.0\r\n\r\n'), 400, 'VALIDATION_FAILED');
+  });
+
+  it('answers 408 REQUEST_TIMEOUT when Node gives up waiting for a request', async () => {
+    const server = t.app.http!.server;
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    const client = connect(port, '127.0.0.1');
+    client.setEncoding('latin1');
+    let data = '';
+    client.on('data', (chunk: string) => { data += chunk; });
+    const closed = new Promise((resolve) => client.on('close', resolve));
+    client.write('POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"slow":'); // never finishes
+    const serverSide = await accepted;
+    // What Node's connection checker emits when requestTimeout runs out.
+    server.emit('clientError', Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), serverSide);
+    await closed;
+    const [head = '', body = ''] = data.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 408 /);
+    expect(head.toLowerCase()).toContain('content-type: application/problem+json');
+    expect(JSON.parse(body)).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
   });
 
   it('keeps serving after all of them', async () => {
