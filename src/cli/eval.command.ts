@@ -3,7 +3,7 @@
  * → log → indexer consumer → search index), runs the split's queries through the search service
  * and prints nDCG@10, Recall@100 and MRR@10. The last stdout line is JSON.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
@@ -24,6 +24,11 @@ export interface EvalOptions {
 
 const BATCH = 500;
 const COLLECTION = 'beir';
+
+/** The files of a BEIR folder that `dir` lacks for `split` (empty when it has them all). */
+export function missingBeirFiles(dir: string, split: string): string[] {
+  return ['corpus.jsonl', 'queries.jsonl', join('qrels', `${split}.tsv`)].filter((file) => !existsSync(join(dir, file)));
+}
 
 async function waitForIndexer(app: App): Promise<void> {
   for (;;) {

@@ -13,7 +13,7 @@ import { isAppError } from '../platform/errors.js';
 import { ROLES, type Role } from '../ports/store.port.js';
 import type { SearchMode } from '../ports/search-index.port.js';
 import type { LanguageSetting } from '../rag/text/language.js';
-import { runEvalCommand } from './eval.command.js';
+import { missingBeirFiles, runEvalCommand } from './eval.command.js';
 import { ingestCommand, searchCommand } from './data.commands.js';
 import { formatBanner, formatDemoKeys } from './banner.js';
 import { demoCommand } from './demo/demo.command.js';
@@ -153,6 +153,8 @@ async function run(argv: string[]): Promise<void> {
       if (!['auto', 'en', 'de'].includes(language)) fail('--language must be auto, en or de');
       const chunkSize = Number(values['chunk-size'] ?? 4000);
       if (!Number.isInteger(chunkSize) || chunkSize < 50) fail('--chunk-size must be an integer of at least 50');
+      const missing = missingBeirFiles(values.dataset, values.split ?? 'test');
+      if (missing.length > 0) fail(`${values.dataset} is not a BEIR dataset folder: ${missing.join(', ')} missing`);
       return runEvalCommand({ dataset: values.dataset, split: values.split ?? 'test', mode, language, chunkSize });
     }
     case 'demo':

@@ -2,7 +2,7 @@
  * `eventrag serve` as a child process: the start banner (where it listens, the data, the backends,
  * the docs, the demo keys on the first start only) and the log format (LOG_FORMAT json | pretty).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,27 @@ describe('eventrag serve: banner and log format', () => {
     for (const line of lines) expect(() => JSON.parse(line)).toThrow();
     expect(stderr).toContain('eventrag is running');
     expect(stderr).not.toContain('admin key');
+  });
+});
+
+describe('eventrag usage', () => {
+  const run = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv({ DATA_DIR: dataDir }), timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stdout, stderr });
+    });
+  });
+
+  it('prints the usage for --help, listing the demo command', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('usage: eventrag <command>');
+    expect(stdout).toContain('demo [--url http://localhost:3000] [--key KEY]');
+  });
+
+  it('eval names the files a dataset folder lacks instead of failing on the first read', async () => {
+    const { code, stderr } = await run(['eval', '--dataset', join(dataDir, 'no-such-dataset')]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`eventrag: ${join(dataDir, 'no-such-dataset')} is not a BEIR dataset folder: corpus.jsonl, queries.jsonl, qrels/test.tsv missing\n`);
   });
 });
 
