@@ -65,6 +65,12 @@ export interface SearchParams extends CollectionRef {
    * (rag/member-view.ts), so an adapter that honours `and` enforces the view.
    */
   filter?: Filter;
+  /**
+   * The member's view of a per-user collection: only chunks whose metadata `userId` is this
+   * string. `filter` already requires it; an adapter may use it to pre-select the owner's rows
+   * (the embedded index has an index on it) but must still apply `filter`.
+   */
+  owner?: string;
   /** Most hits returned (1..1000). */
   limit: number;
   /** Hybrid only: weight of the dense side in [0, 1]; default is the adapter's measured default. */

@@ -67,6 +67,44 @@ describe('embedded index: filtered ANN equals exact search', () => {
   });
 });
 
+describe('embedded index: the owner pre-selection (member view)', () => {
+  const dimension = 16;
+  const vectors = randomVectors(400, dimension, 21);
+  const chunks: IndexChunk[] = vectors.map((vector, i) => ({
+    id: `c${i}`, documentId: `d${i}`, text: `note ${i} vacation${i % 3 === 0 ? ' lisbon' : ''}`, vector,
+    metadata: { userId: `u${i % 40}`, kind: i % 2 === 0 ? 'a' : 'b' }, sourceEventId: 'e',
+  }));
+
+  it('returns exactly the owner\'s hits that pass the filter, in every mode, through an index', async () => {
+    const index = createEmbeddedSearchIndex({ dir: freshDir(), persistIntervalMs: 0 });
+    await index.init();
+    await index.ensureCollection({ ...ref, dimension, language: 'en' });
+    await index.upsert({ ...ref, chunks });
+    const filter: Filter = { and: [{ eq: { userId: 'u7' } }, { or: [{ eq: { kind: 'b' } }, { not: { eq: { userId: 'u7' } } }] }] };
+    for (const mode of ['dense', 'lexical', 'hybrid'] as const) {
+      const params = { ...ref, query: 'vacation lisbon', vector: vectors[3]!, mode, filter, limit: 50 };
+      const scoped = await index.search({ ...params, owner: 'u7' });
+      expect(scoped.length, mode).toBeGreaterThan(0);
+      expect(scoped.every((hit) => hit.metadata.userId === 'u7' && hit.metadata.kind === 'b'), mode).toBe(true);
+      expect(scoped.map((hit) => hit.chunkId).sort(), mode).toEqual((await index.search(params)).map((hit) => hit.chunkId).sort());
+      // The owner is ANDed: with another owner, the same filter finds nothing.
+      expect(await index.search({ ...params, owner: 'u8' }), mode).toEqual([]);
+    }
+    await index.close();
+  });
+
+  it('plans the owner\'s rows through the chunks_owner index', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const { compileSearchFilter } = await import('../../src/adapters/search/embedded/filter.sql.js');
+    const db = new Database(':memory:');
+    db.exec("CREATE TABLE chunks (label INTEGER PRIMARY KEY, metadata TEXT NOT NULL); CREATE INDEX chunks_owner ON chunks(json_extract(metadata, '$.userId'));");
+    const { sql, params } = compileSearchFilter({ eq: { kind: 'a' } }, 'u1');
+    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT c.label FROM chunks c WHERE ${sql}`).all(...params) as Array<{ detail: string }>;
+    expect(plan.map((row) => row.detail).join('\n')).toContain('chunks_owner');
+    db.close();
+  });
+});
+
 describe('embedded index: persistence', () => {
   const vectors = randomVectors(4, 8, 5);
   const chunk = (i: number): IndexChunk => ({ id: `c${i}`, documentId: `d${i}`, text: `text ${i}`, vector: vectors[i]!, metadata: {}, sourceEventId: `e${i}` });

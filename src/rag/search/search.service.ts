@@ -69,16 +69,19 @@ export class SearchService {
     this.#checkFilter(collections, request.filter);
     const viewer = request.viewer ?? TENANT_VIEWER;
     // The view's condition is part of each collection's query: nothing in request.filter can widen it.
-    const scoped = collections
-      .map((collection) => ({ collection, filter: viewFilter(collectionView(viewer, collection), request.filter) }))
-      .filter((s): s is { collection: Collection; filter: Filter | undefined } => s.filter !== null);
+    const scoped = collections.flatMap((collection) => {
+      const view = collectionView(viewer, collection);
+      const filter = viewFilter(view, request.filter);
+      return filter === null ? [] : [{ collection, filter, owner: view.kind === 'owned' ? view.userId : undefined }];
+    });
     const key = await this.#cacheKey(request, scoped);
     const cached = await this.deps.cache.get<SearchResultItem[]>(key);
     if (cached) return { items: cached, mode: request.mode, cached: true };
     const vector = request.mode === 'lexical' || scoped.length === 0 ? undefined : (await this.deps.embedder.embed({ texts: [request.query], purpose: 'query' }))[0];
-    const perCollection = await Promise.all(scoped.map(async ({ collection, filter }) => {
+    const perCollection = await Promise.all(scoped.map(async ({ collection, filter, owner }) => {
       const hits = await this.deps.index.search({
         tenantId: request.tenantId, collection: collection.name, query: request.query, vector, mode: request.mode, filter, limit: request.limit,
+        ...(owner === undefined ? {} : { owner }),
       });
       return hits.map((hit) => ({ ...hit, collection: collection.name, highlight: highlight(hit.text, request.query, collection.settings.language) }));
     }));

@@ -129,16 +129,16 @@ export function createEmbeddedSearchIndex(config: EmbeddedSearchIndexConfig): Se
 
   function rank(partition: Partition, params: SearchParams): Scored[] {
     const limit = Math.max(1, Math.min(1000, Math.floor(params.limit)));
-    if (params.mode === 'lexical') return partition.lexical(params.query, limit, params.filter);
+    if (params.mode === 'lexical') return partition.lexical(params.query, limit, params.filter, params.owner);
     if (!params.vector) throw new AppError('VALIDATION_FAILED', { detail: `mode ${params.mode} needs a query vector` });
     const vector = toFloat32(params.vector);
     if (vector.length !== partition.spec.dimension) {
       throw new AppError('VALIDATION_FAILED', { detail: `query vector has ${vector.length} dimensions, the collection ${partition.spec.dimension}` });
     }
-    if (params.mode === 'dense') return partition.dense(vector, limit, params.filter);
+    if (params.mode === 'dense') return partition.dense(vector, limit, params.filter, params.owner);
     const candidates = Math.max(limit, config.hybridCandidates ?? DEFAULT_HYBRID_CANDIDATES);
-    const lexical = partition.lexical(params.query, candidates, params.filter);
-    const dense = partition.dense(vector, candidates, params.filter);
+    const lexical = partition.lexical(params.query, candidates, params.filter, params.owner);
+    const dense = partition.dense(vector, candidates, params.filter, params.owner);
     const weight = params.denseWeight ?? config.denseWeight ?? DEFAULT_DENSE_WEIGHT;
     const fused = fuseWeighted(
       lexical.map((item) => ({ key: item.label, score: item.score })),

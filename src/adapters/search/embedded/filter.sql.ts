@@ -70,6 +70,16 @@ function leafSql(filter: Filter): SqlFilter {
   return { sql: anyElement(field, parts.map((part) => `(${part})`).join(' AND '), params, [path(field)]), params };
 }
 
+/**
+ * SQL for a search: `filter`, and with `owner` the indexed pre-selection of that owner's chunks
+ * (the `chunks_owner` expression index; the SQL text must match the index's expression).
+ */
+export function compileSearchFilter(filter: Filter | undefined, owner: string | undefined): SqlFilter {
+  const compiled = compileFilter(filter);
+  if (owner === undefined) return compiled;
+  return { sql: `(json_extract(c.metadata, '$.userId') = ? AND ${compiled.sql})`, params: [owner, ...compiled.params] };
+}
+
 /** SQL expression + parameters for `filter`; `1` when there is none. */
 export function compileFilter(filter: Filter | undefined): SqlFilter {
   if (!filter) return { sql: '1', params: [] };

@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS chunks (
   vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
+-- The owner of a chunk in a per-user collection (SearchParams.owner): a member's search reads only their rows.
+CREATE INDEX IF NOT EXISTS chunks_owner ON chunks(json_extract(metadata, '$.userId'));
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(words, grams, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0');
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, 'col');
 `;

@@ -10,7 +10,7 @@ import { AppError } from '../../../platform/errors.js';
 import type { IndexChunk } from '../../../ports/search-index.port.js';
 import type { Filter } from '../../../rag/filter.schema.js';
 import type { AnalyzerOptions } from '../../../rag/text/analyzer.js';
-import { compileFilter } from './filter.sql.js';
+import { compileFilter, compileSearchFilter, type SqlFilter } from './filter.sql.js';
 import { buildMatch } from './lexical-query.js';
 import { PartitionStore, type StoredSpec } from './partition.store.js';
 
@@ -140,16 +140,17 @@ export class Partition {
   }
 
   /** Nearest chunks by cosine similarity; with a filter, exact among the filtered rows (see ARCHITECTURE). */
-  dense(vector: Float32Array, limit: number, filter: Filter | undefined): Scored[] {
+  dense(vector: Float32Array, limit: number, filter: Filter | undefined, owner?: string): Scored[] {
     const total = this.hnsw.size();
     if (total === 0) return [];
-    const sqlFilter = compileFilter(filter);
+    const filtered = filter !== undefined || owner !== undefined;
+    const sqlFilter = compileSearchFilter(filter, owner);
     const { oversample, maxAnnCandidates, exactBelowFraction } = this.options.hnsw;
-    let k = Math.min(total, filter ? Math.max(limit * oversample, 64) : limit);
+    let k = Math.min(total, filtered ? Math.max(limit * oversample, 64) : limit);
     for (;;) {
       const matches = this.hnsw.search(vector, k, 1);
       const scored = Array.from(matches.keys, (key, i) => ({ label: Number(key), score: 1 - matches.distances[i]! }));
-      if (!filter) return scored;
+      if (!filtered) return scored;
       const passing = this.store.filterLabels(scored.map((item) => item.label), sqlFilter);
       const kept = scored.filter((item) => passing.has(item.label));
       if (k >= total) return kept.slice(0, limit);
@@ -160,7 +161,7 @@ export class Partition {
     }
   }
 
-  private exactScan(query: Float32Array, limit: number, filter: ReturnType<typeof compileFilter>): Scored[] {
+  private exactScan(query: Float32Array, limit: number, filter: SqlFilter): Scored[] {
     const queryNorm = Math.sqrt(dot(query, query)) || 1;
     const scored: Scored[] = [];
     for (const { label, vector } of this.store.vectors(filter)) {
@@ -171,10 +172,10 @@ export class Partition {
   }
 
   /** BM25 over the analysed text. */
-  lexical(query: string, limit: number, filter: Filter | undefined): Scored[] {
+  lexical(query: string, limit: number, filter: Filter | undefined, owner?: string): Scored[] {
     const match = buildMatch(query, this.spec.language, this.options.analyzer, this.store, this.hnsw.size());
     if (!match) return [];
-    return this.store.lexical(match, this.options.gramWeight, limit, compileFilter(filter));
+    return this.store.lexical(match, this.options.gramWeight, limit, compileSearchFilter(filter, owner));
   }
 
   get size(): number {
