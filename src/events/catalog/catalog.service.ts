@@ -8,7 +8,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { LRUCache } from 'lru-cache';
 import { AppError, type FieldError } from '../../platform/errors.js';
-import type { CatalogEntry, Store, Tenant } from '../../ports/store.port.js';
+import type { Store, Tenant } from '../../ports/store.port.js';
 import { BUILT_IN_BY_TYPE, BUILT_IN_TYPES, EVENT_TYPE_REGEX, type BuiltInType } from './builtin-types.js';
 import { CompiledSchemas } from './schema-cache.js';
 import { checkSchemaSafety, DEFAULT_SCHEMA_LIMITS, re2RegExp, unsafe, UnsafePatternError, type SchemaLimits } from './schema-guard.js';
@@ -59,7 +59,8 @@ function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
   });
 }
 
-type Lookup = { entry: CatalogEntry | null; validate: ValidateFunction | null; error?: AppError };
+/** What a lookup keeps of a registered type (not its schema: the compiled validator is shared by content). */
+type Lookup = { category: string | null; validate: ValidateFunction | null; error?: AppError };
 
 /** Ajv's RegExp engine: RE2 (linear time); `code` names it for Ajv's code generation. */
 const regExp = Object.assign((pattern: string) => re2RegExp(pattern), { code: 're2RegExp' });
@@ -90,7 +91,7 @@ export class CatalogService {
     if (builtIn) return { type, category: builtIn.category, origin: 'built-in', validate: this.#wrap(this.#builtIn.get(type)!), subjectOf: this.#subjects.get(type)! };
     const registered = await this.#lookup(tenant.id, type);
     if (registered.error) throw registered.error;
-    if (registered.entry) return { type, category: registered.entry.category, origin: 'registered', validate: this.#wrap(registered.validate!), subjectOf: noSubject };
+    if (registered.category !== null) return { type, category: registered.category, origin: 'registered', validate: this.#wrap(registered.validate!), subjectOf: noSubject };
     if (tenant.settings.strictTypes) {
       throw new AppError('EVENT_TYPE_UNKNOWN', { detail: `"${type}" is not in the catalog and tenant ${tenant.slug} accepts only known types`, errors: [{ pointer: '/type', detail: 'unknown event type' }] });
     }
@@ -147,14 +148,14 @@ export class CatalogService {
     const cached = this.#registered.get(key);
     if (cached) return cached;
     const entry = (await this.store.catalog.get(tenantId, type)) ?? null;
-    let value: Lookup = { entry, validate: null };
+    let value: Lookup = { category: entry?.category ?? null, validate: null };
     if (entry) {
       try {
         value.validate = this.#compiled.get(entry.schema);
       } catch (error) {
         // Stored before today's rules: events of this type are refused until it is registered again.
         const reason = error instanceof AppError ? error.message : String(error);
-        value = { entry, validate: null, error: unsafe(`the registered schema of ${type} is no longer accepted (${reason}); register it again`) };
+        value = { category: entry.category, validate: null, error: unsafe(`the registered schema of ${type} is no longer accepted (${reason}); register it again`) };
       }
     }
     this.#registered.set(key, value);
