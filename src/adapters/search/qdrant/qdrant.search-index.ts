@@ -72,7 +72,8 @@ export function createQdrantSearchIndex(config: QdrantSearchIndexConfig): Search
       vectors: { [DENSE]: { size: spec.dimension, distance: 'Cosine' } },
       sparse_vectors: { [sparse]: { modifier: 'idf' } },
     }));
-    for (const [field, schema] of [['documentId', 'keyword'], ['writeSeq', 'integer']] as const) {
+    // metadata.userId: the owner a member's search of a per-user collection filters on (SearchParams.owner).
+    for (const [field, schema] of [['documentId', 'keyword'], ['writeSeq', 'integer'], ['metadata.userId', 'keyword']] as const) {
       await call(() => client.createPayloadIndex(name, { field_name: field, field_schema: schema, wait: true }));
     }
     layouts.set(name, { dimension: spec.dimension, language: spec.language, sparse });
