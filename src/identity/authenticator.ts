@@ -3,7 +3,7 @@
  * (HS256 secret or JWKS; tenant, user and roles from configurable claims; exp/nbf/aud/iss checked;
  * `exp` required unless JWT_MAX_TOKEN_AGE_SECONDS bounds the age of `iat`).
  */
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 import { AppError } from '../platform/errors.js';
@@ -65,6 +65,7 @@ export class Authenticator {
         : await jwtVerify(token, this.#jwtKey, { ...options, algorithms: ['HS256'] });
       payload = verified.payload;
     } catch (error) {
+      if (typeof this.#jwtKey === 'function' && keySetUnavailable(error)) throw new AppError('PROVIDER_UNAVAILABLE', { detail: 'the JWKS could not be fetched; retry later', cause: error });
       throw new AppError('AUTH_INVALID', { detail: `JWT rejected: ${(error as Error).message}`, cause: error });
     }
     return this.#principalFromClaims(payload);
@@ -99,6 +100,15 @@ export class Authenticator {
     if (role === 'member' && !userId) throw new AppError('AUTH_INVALID', { detail: `JWT of a member needs a "${this.config.JWT_USER_CLAIM}" claim` });
     return { kind: 'jwt', id: jwtPrincipalId(tenant.id, role, subject ?? userId), tenant, role, userId };
   }
+}
+
+/**
+ * The key set could not be fetched (network error, timeout, non-200, not a JWKS): the token was
+ * not judged, so this is the identity provider's outage (503), not a failed authentication.
+ */
+function keySetUnavailable(error: unknown): boolean {
+  if (!(error instanceof errors.JOSEError)) return true;
+  return error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error.message.startsWith('Expected 200 OK from the JSON Web Key Set');
 }
 
 /**

@@ -73,6 +73,28 @@ describe('JWKS tokens', () => {
   });
 });
 
+describe('JWKS outage (regression test: an unreachable identity provider is not a failed authentication)', () => {
+  it('answers 503 PROVIDER_UNAVAILABLE, and the caller\'s address is not limited for it', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise((resolve) => closed.close(resolve)); // nothing listens there any more
+    const t = await startTestApp({ JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`, AUTH_FAILURES_PER_MINUTE: 2 });
+    try {
+      const { privateKey } = await generateKeyPair('ES256');
+      const token = await new SignJWT({ tenant: 'demo' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('ops').setExpirationTime('5m').sign(privateKey);
+      for (let i = 0; i < 4; i += 1) {
+        const res = await t.call('GET', '/v1/events', undefined, token);
+        expect(res.statusCode).toBe(503);
+        expect(res.json().code).toBe('PROVIDER_UNAVAILABLE');
+      }
+      expect((await t.call('GET', '/v1/events')).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('token lifetime (regression test for JWTs without exp being accepted forever)', () => {
   const bare = (claims: Record<string, unknown>, iat?: number) => {
     const token = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' });
