@@ -4,7 +4,7 @@
  * cannot run are refused at registration, and schemas are bounded in bytes, depth, `$ref`
  * expansion and quadratic keywords; every refusal is 422 CATALOG_SCHEMA_UNSAFE, never a 500.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApiKey } from '../../src/identity/keys.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -117,6 +117,20 @@ describe('schemas are bounded', () => {
     expect((await register('unique.scalars', { type: 'object', properties: { tags: { type: 'array', items: { type: 'string' }, uniqueItems: true } } })).statusCode).toBe(200);
     expect((await register('unique.small', { type: 'object', properties: { rows: { type: 'array', uniqueItems: true, maxItems: 1000 } } })).statusCode).toBe(200);
     expect((await send('unique.scalars', { tags: ['a', 'a'] })).statusCode).toBe(422);
+  });
+
+  it('unknown formats and keywords are ignored without writing to the console', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    const log = vi.spyOn(console, 'log');
+    try {
+      expect((await register('quiet.formats', { type: 'object', properties: { a: { type: 'string', format: 'no-such-format' } }, 'x-note': 1 })).statusCode).toBe(200);
+      expect((await send('quiet.formats', { a: 'anything' })).statusCode).toBe(202);
+      expect(warn).not.toHaveBeenCalled();
+      expect(log).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+    }
   });
 
   it('schemas that do not compile answer 422, not 500', async () => {

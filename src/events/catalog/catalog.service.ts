@@ -67,7 +67,8 @@ const regExp = Object.assign((pattern: string) => re2RegExp(pattern), { code: 'r
 
 export class CatalogService {
   // addUsedSchema off: compiled tenant schemas are not kept by id, so one can never name another.
-  readonly #ajv = addFormats(new Ajv({ allErrors: true, strict: false, addUsedSchema: false, code: { regExp } }));
+  // logger off: Ajv would print a tenant's unknown formats and keywords to the console on every compile.
+  readonly #ajv = addFormats(new Ajv({ allErrors: true, strict: false, addUsedSchema: false, logger: false, code: { regExp } }));
   readonly #builtIn = new Map<string, ValidateFunction>();
   readonly #subjects = new Map<string, (data: unknown) => string | null>();
   readonly #registered = new LRUCache<string, Lookup>({ max: 5000, ttl: 5_000 });
