@@ -63,15 +63,6 @@ async function withStore<T>(config: Config, work: (backends: Awaited<ReturnType<
 
 async function serve(config: Config, consumers?: string[]): Promise<void> {
   const app = await createApp(config);
-  try {
-    if (app.http) await app.http.listen({ port: config.PORT, host: config.HOST });
-  } catch (error) {
-    if (app.demo) process.stderr.write(formatDemoKeys(app)); // created once: never lost to a failed start
-    await app.stop().catch(() => undefined);
-    throw error;
-  }
-  process.stderr.write(formatBanner(app, app.http?.server.address() ?? null));
-  await app.startWorkers(consumers);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -81,6 +72,16 @@ async function serve(config: Config, consumers?: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  try {
+    if (app.http) await app.http.listen({ port: config.PORT, host: config.HOST });
+  } catch (error) {
+    if (app.demo) process.stderr.write(formatDemoKeys(app)); // created once: never lost to a failed start
+    await app.stop().catch(() => undefined);
+    throw error;
+  }
+  await app.startWorkers(consumers);
+  // Printed once the server is up and a signal stops it gracefully.
+  process.stderr.write(formatBanner(app, app.http?.server.address() ?? null));
 }
 
 async function run(argv: string[]): Promise<void> {

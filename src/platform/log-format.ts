@@ -24,5 +24,5 @@ export function chooseLogFormat(settings: LogFormatSettings, isTTY: boolean): Lo
  */
 export function logDestination(settings: LogFormatSettings, isTTY = Boolean(process.stdout.isTTY)): DestinationStream | undefined {
   if (chooseLogFormat(settings, isTTY) === 'json') return undefined;
-  return prettyStream({ sync: true, colorize: isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' });
+  return prettyStream({ sync: true, colorize: isTTY, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' });
 }

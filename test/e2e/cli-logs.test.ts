@@ -3,7 +3,7 @@
  * the docs, the demo keys on the first start only) and the log format (LOG_FORMAT json | pretty).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,34 @@ describe('eventrag serve: banner and log format', () => {
     for (const line of lines) expect(() => JSON.parse(line)).toThrow();
     expect(stderr).toContain('eventrag is running');
     expect(stderr).not.toContain('admin key');
+  });
+});
+
+// On a terminal (a pseudo-terminal from util-linux `script`) with LOG_FORMAT unset: pretty lines.
+const SCRIPT = '/usr/bin/script';
+const ON_TTY = `
+  const { spawn } = require('node:child_process');
+  const child = spawn(process.execPath, [${JSON.stringify(BIN)}, 'serve'], { stdio: ['ignore', 'inherit', 'pipe'] });
+  let banner = '';
+  child.stderr.on('data', (chunk) => { banner += chunk; if (banner.includes('Backends')) child.kill('SIGTERM'); });
+  child.on('exit', (code) => process.exit(code ?? 1));
+`;
+
+describe.skipIf(!existsSync(SCRIPT))(`eventrag serve on a terminal${existsSync(SCRIPT) ? '' : ' (skipped: /usr/bin/script not present)'}`, () => {
+  it('logs readable lines when LOG_FORMAT is unset, and JSON with NODE_ENV=production', { timeout: 180_000 }, async () => {
+    const wrapper = join(dataDir, 'on-tty.cjs');
+    writeFileSync(wrapper, ON_TTY);
+    const onTerminal = (settings: Record<string, string>) => new Promise<string>((resolve, reject) => {
+      const env = childEnv({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...settings });
+      delete env.LOG_FORMAT;
+      execFile(SCRIPT, ['-qec', `${process.execPath} ${wrapper}`, '/dev/null'], { cwd: ROOT, env, timeout: 90_000 },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    });
+    const pretty = (await onTerminal({})).split(/\r?\n/).find((l) => /listening/i.test(l));
+    expect(pretty).toMatch(/INFO.*Server listening at http:\/\/127\.0\.0\.1:\d+/);
+    expect(() => JSON.parse(pretty!)).toThrow();
+    const production = (await onTerminal({ NODE_ENV: 'production' })).split(/\r?\n/).find((l) => /listening/i.test(l));
+    expect(JSON.parse(production!)).toMatchObject({ level: 30, msg: expect.stringMatching(/Server listening/) });
   });
 });
 
