@@ -111,6 +111,16 @@ describe('text and event size', () => {
   });
 });
 
+describe('Markdown', () => {
+  it('indexes a Markdown file whose heading line is 200 KB of spaces (the heading regex took minutes on 5 KB)', async () => {
+    const md = `# Spaced${' '.repeat(200_000)}out\n\nThe body of a document with an odd heading.`;
+    const res = await t.call('POST', '/v1/collections/handbook/files?wait=true', multipartBody([file('spaced.md', 'text/markdown', md)]), t.adminKey, multipartHeaders());
+    expect(res.statusCode).toBe(202);
+    expect(res.json().items[0]).toMatchObject({ documentId: 'spaced', indexed: true });
+    expect((await t.call('GET', '/health/live', undefined, null)).statusCode).toBe(200);
+  });
+});
+
 describe('with a short extraction time limit and a small file limit', () => {
   let tight: TestApp;
   let tightBase: string;

@@ -43,6 +43,27 @@ export function chunkText(text: string, options: ChunkOptions = DEFAULT_CHUNK_OP
   return chunks;
 }
 
+const WHITESPACE = /\s/;
+/** A heading is repeated at the top of each of its section's chunks: an over-long one is cut. */
+const HEADING_MAX_CHARACTERS = 200;
+
+/**
+ * An ATX heading line (`## Title ##`): 1 to 6 `#`, whitespace, the text, an optional closing run
+ * of `#`. Scanned by hand, linear in the line: the regex it replaces backtracked polynomially on
+ * long runs of spaces (a 5 KB line blocked the event loop for minutes).
+ */
+function atxHeading(line: string): { level: number; text: string } | null {
+  let level = 0;
+  while (level < line.length && line[level] === '#') level += 1;
+  if (level === 0 || level > 6 || level === line.length || !WHITESPACE.test(line[level]!)) return null;
+  const body = line.slice(level).trim();
+  if (!body) return null;
+  let end = body.length;
+  while (end > 0 && body[end - 1] === '#') end -= 1;
+  const text = body.slice(0, end).trimEnd() || body;
+  return { level, text: text.slice(0, HEADING_MAX_CHARACTERS) };
+}
+
 /** Sections at markdown headings (ATX `#`), outside fenced code, with their heading paths. */
 function markdownSections(text: string): Section[] {
   const sections: Section[] = [];
@@ -56,16 +77,16 @@ function markdownSections(text: string): Section[] {
   };
   for (const line of text.split(/\r?\n/)) {
     if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
-    const heading = inFence ? null : /^(#{1,6})\s+(.+?)\s*#*\s*$/.exec(line);
+    const heading = inFence ? null : atxHeading(line);
     if (!heading) {
       lines.push(line);
       continue;
     }
     flush();
-    const level = heading[1]!.length;
+    const { level } = heading;
     path.length = Math.min(path.length, level - 1);
     while (path.length < level - 1) path.push('');
-    path.push(heading[2]!);
+    path.push(heading.text);
   }
   flush();
   return sections;
