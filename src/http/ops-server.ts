@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
+import { coalesce } from './coalesce.js';
 import { errorsPlugin } from './errors.plugin.js';
 import { healthRoutes, type HealthCheck } from './health.routes.js';
 import { metricsPlugin } from './metrics.plugin.js';
@@ -21,7 +22,7 @@ export interface OpsServerDeps {
 export async function buildOpsServer(deps: OpsServerDeps): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: deps.logger, forceCloseConnections: true });
   await app.register(errorsPlugin);
-  await app.register(metricsPlugin, { metrics: deps.metrics, beforeScrape: deps.beforeScrape });
-  await app.register(healthRoutes, { health: deps.health });
+  await app.register(metricsPlugin, { metrics: deps.metrics, beforeScrape: deps.beforeScrape && coalesce(deps.beforeScrape) });
+  await app.register(healthRoutes, { health: coalesce(deps.health) });
   return app as unknown as FastifyInstance;
 }

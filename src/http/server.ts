@@ -14,6 +14,7 @@ import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { authFailureLimit } from './auth-failure-limit.js';
 import { authPlugin } from './auth.plugin.js';
+import { coalesce } from './coalesce.js';
 import { errorsPlugin } from './errors.plugin.js';
 import { healthRoutes, type HealthCheck } from './health.routes.js';
 import { clientErrorHandler, frameworkError, MAX_PARAM_LENGTH, REQUEST_TIMEOUT_MS, trustProxyOption } from './http-edges.js';
@@ -41,22 +42,6 @@ export interface ServerDeps {
 function requestIdOf(header: string | string[] | undefined): string {
   const cleaned = typeof header === 'string' ? header.replace(/[^\x21-\x7e]/g, '').slice(0, 128) : '';
   return cleaned || newId();
-}
-
-/**
- * Unauthenticated work (readiness checks, the scrape's lag query) runs once at a time: callers
- * that arrive while it runs, or within `reuseMs` after, share its result.
- */
-function coalesce<T>(work: () => Promise<T>, reuseMs = 1_000): () => Promise<T> {
-  let last: { at: number; result: Promise<T> } | null = null;
-  return () => {
-    if (last && Date.now() - last.at < reuseMs) return last.result;
-    const result = work();
-    const entry = { at: Date.now(), result };
-    last = entry;
-    result.then(() => { entry.at = Date.now(); }, () => { if (last === entry) last = null; });
-    return result;
-  };
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
