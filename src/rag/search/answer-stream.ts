@@ -1,8 +1,8 @@
 /**
  * `POST /v1/answer` with `stream: true`: Server-Sent Events `sources`, `degraded`?, `delta`…,
  * `done`. The search runs before the response starts, so a bad request still gets its
- * problem+json; once streaming, every write is guarded and a client that goes away stops the
- * generation (its socket's errors never reach the process).
+ * problem+json; once streaming, every write is guarded and a client that goes away aborts the
+ * provider's request (its socket's errors never reach the process).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../../platform/errors.js';
@@ -17,12 +17,14 @@ export function citationsOf(citations: Array<{ n: number; chunkId: string; docum
   });
 }
 
-export async function streamAnswer(request: FastifyRequest, reply: FastifyReply, stream: AsyncGenerator<AnswerStreamItem>): Promise<FastifyReply> {
+export async function streamAnswer(request: FastifyRequest, reply: FastifyReply, start: (signal: AbortSignal) => AsyncGenerator<AnswerStreamItem>): Promise<FastifyReply> {
+  const abort = new AbortController();
+  const stream = start(abort.signal);
   const first = await stream.next(); // search errors are thrown here, before any byte is sent
   reply.hijack();
   const raw = reply.raw;
   let open = true;
-  const stop = () => { open = false; };
+  const stop = () => { open = false; abort.abort(); };
   raw.on('close', stop);
   raw.on('error', (error) => { stop(); request.log.debug({ err: error }, 'answer stream client error'); });
   const send = (event: string, data: unknown) => {

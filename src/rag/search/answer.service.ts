@@ -42,14 +42,18 @@ export class AnswerService {
     }
   }
 
-  /** Streams the answer; if the provider fails before finishing, the rest comes from the fallback. */
-  async *stream(request: SearchRequest): AsyncGenerator<AnswerStreamItem> {
+  /**
+   * Streams the answer; if the provider fails before finishing, the rest comes from the fallback.
+   * `signal` aborts the provider's request (the client went away); nothing more is generated then.
+   */
+  async *stream(request: SearchRequest, signal?: AbortSignal): AsyncGenerator<AnswerStreamItem> {
     const { items } = await this.deps.search.search(request);
     yield { type: 'sources', sources: items };
     const params = { query: request.query, sources: toSources(items) };
     try {
-      for await (const event of this.deps.generator.stream(params)) yield event;
+      for await (const event of this.deps.generator.stream({ ...params, ...(signal ? { signal } : {}) })) yield event;
     } catch (error) {
+      if (signal?.aborted) return;
       yield { type: 'degraded', reason: this.#degrade(error) };
       yield { type: 'done', answer: await this.deps.fallback.generate(params) };
     }

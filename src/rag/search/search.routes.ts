@@ -95,7 +95,7 @@ export async function searchRoutes(fastify: FastifyInstance, options: { search: 
     schema: { tags: ['search'], summary: 'Answer a question from collections, citing chunks as [n]; members get answers from their view only', body: AnswerBodySchema, response: { 200: AnswerSchema, 400: ProblemSchema, 404: ProblemSchema } },
   }, async (request, reply) => {
     const searchRequest = toRequest(request.principal, request.body);
-    if (request.body.stream) return streamAnswer(request, reply, options.answers.stream(searchRequest));
+    if (request.body.stream) return streamAnswer(request, reply, (signal) => options.answers.stream(searchRequest, signal));
     const result = await options.answers.answer(searchRequest);
     const citations = citationsOf(result.answer.citations, result.sources);
     request.trackData = { query: request.body.query, citations: citations.map((c) => c.documentId), generator: result.answer.generator, degraded: result.degraded };
