@@ -98,6 +98,18 @@ describe('stream memory and slow clients', () => {
     expect(ids).toEqual(backlog);
   });
 
+  it('keeps a reading client that resumes while more than a buffer of live events arrives, losing none', async () => {
+    const blob = 'n'.repeat(BACKLOG_EVENT_BYTES);
+    const live: string[] = [];
+    const reading = readingStream({ 'last-event-id': first }, BACKLOG_EVENTS + 8);
+    await eventually(async () => t.app.hub.size === 1);
+    for (let i = 0; i < 8; i++) {
+      live.push((await t.call('POST', '/v1/events', { type: 'bulk.loaded', data: { i, blob } }, t.ingestKey)).json().id as string);
+    }
+    expect(await reading).toEqual([...backlog, ...live]);
+    backlog.push(...live);
+  });
+
   it('keeps memory within the byte bounds while non-reading clients are dropped, and stays up', async () => {
     await eventually(async () => t.app.hub.size === 0);
     const blob = 'l'.repeat(LIVE_EVENT_BYTES);
@@ -172,5 +184,27 @@ describe('stream memory and slow clients', () => {
     const closed = new Promise((resolve) => socket.once('close', resolve));
     socket.resume();
     await closed;
+  });
+
+  it('survives clients that reset their connection while events are being written', async () => {
+    await eventually(async () => t.app.hub.size === 0);
+    const resets = Array.from({ length: 3 }, () => {
+      const req = httpRequest(`${base}/v1/stream`, { agent: false, headers: { authorization: `Bearer ${t.adminKey}` } });
+      const ready = new Promise<void>((resolve) => req.on('response', (res) => { res.pause(); resolve(); }));
+      req.on('error', () => undefined);
+      req.end();
+      return { req, ready };
+    });
+    await Promise.all(resets.map((r) => r.ready));
+    await eventually(async () => t.app.hub.size === resets.length);
+    const blob = 'r'.repeat(LIVE_EVENT_BYTES);
+    for (let i = 0; i < 6; i++) {
+      await t.call('POST', '/v1/events', { type: 'bulk.live', data: { i, blob } }, t.ingestKey);
+      if (i === 2) resets.forEach((r) => r.req.socket?.resetAndDestroy());
+    }
+    await eventually(async () => t.app.hub.size === 0);
+    await sleep(HEARTBEAT_MS * 4);
+    expect(uncaught).toEqual([]);
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
   });
 });
