@@ -27,7 +27,7 @@ async function startAndStop(settings: Record<string, string>): Promise<Started> 
   child.stdout!.on('data', (chunk) => { stdout += String(chunk); });
   child.stderr!.on('data', (chunk) => { stderr += String(chunk); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const deadline = Date.now() + 45_000;
+  const deadline = Date.now() + 100_000;
   while (!(stderr.includes('Backends') && stdout.includes('listening')) && Date.now() < deadline && child.exitCode === null) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -37,7 +37,8 @@ async function startAndStop(settings: Record<string, string>): Promise<Started> 
   return { stdout, stderr, url };
 }
 
-describe('eventrag serve: banner and log format', () => {
+// Each start of a child process costs seconds of CPU; the bounds leave room for a busy machine.
+describe('eventrag serve: banner and log format', { timeout: 120_000 }, () => {
   it('LOG_FORMAT=json: JSON log lines; the banner names the address, data, backends and docs, and the new demo keys', async () => {
     const { stdout, stderr, url } = await startAndStop({ LOG_FORMAT: 'json' });
     const lines = stdout.split('\n').filter((l) => l.trim());
@@ -93,7 +94,7 @@ describe.skipIf(!existsSync(SCRIPT))(`eventrag serve on a terminal${existsSync(S
   });
 });
 
-describe('eventrag usage', () => {
+describe('eventrag usage', { timeout: 90_000 }, () => {
   const run = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv({ DATA_DIR: dataDir }), timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stdout, stderr });
