@@ -36,9 +36,13 @@ export interface Backends {
   close(): Promise<void>;
 }
 
-function createStore(config: Config): SqlStore {
+function createStore(config: Config, logger: Logger): SqlStore {
   return config.DATABASE_URL
-    ? createPostgresStore({ connectionString: config.DATABASE_URL, ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}) })
+    ? createPostgresStore({
+      connectionString: config.DATABASE_URL,
+      ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}),
+      onConnectionError: (error) => logger.warn({ err: error }, 'a PostgreSQL connection failed; the pool replaces it'),
+    })
     : createSqliteStore({ filename: join(config.DATA_DIR, 'eventrag.db') });
 }
 
@@ -71,7 +75,7 @@ async function connectAtStart(config: Config, store: SqlStore, bus: Bus, redis: 
 export async function createBackends(config: Config, logger: Logger): Promise<Backends> {
   // The embedded store and the embedded search index live in DATA_DIR.
   if (!config.DATABASE_URL || !config.QDRANT_URL) ensureWritableDir(config.DATA_DIR);
-  const store = createStore(config);
+  const store = createStore(config, logger);
   const bus = createBus(config, store, logger);
   const broadcast = createBroadcast(config);
   const cache = config.REDIS_URL ? createRedisCache({ url: config.REDIS_URL, keyPrefix: `${config.REDIS_KEY_PREFIX}cache:` }) : createMemoryCache({ maxEntries: 10_000 });

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, isAppError, type ErrorCode } from '../platform/errors.js';
 import { redactSecrets } from '../platform/log-redaction.js';
+import { isStoreOutage, STORE_RETRY_AFTER_SECONDS } from '../platform/store-outage.js';
 import { fieldErrorsFromValidation, sendProblem } from './problem.js';
 
 const FASTIFY_CODES: Record<string, (e: FastifyError) => AppError> = {
@@ -45,6 +46,7 @@ export function toAppError(error: FastifyError | Error): AppError {
   const byStatus = CODES_BY_STATUS[status];
   if (byStatus) return new AppError(byStatus, { detail: error.message });
   if (status >= 400 && status < 500) return new AppError('VALIDATION_FAILED', { detail: error.message, status });
+  if (isStoreOutage(error)) return new AppError('STORE_UNAVAILABLE', { detail: 'the database cannot be reached right now; retry shortly', cause: error });
   return new AppError('INTERNAL', { detail: 'internal error', cause: error });
 }
 
@@ -55,6 +57,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     if (appError.status >= 500) request.log.error({ err: error, tenantId }, 'request failed');
     else request.log.info({ code: appError.code, detail: redactSecrets(appError.message), tenantId }, 'request rejected'); // a parse error may quote the body
     if (appError.code === 'RATE_LIMITED' && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '60');
+    if (appError.code === 'STORE_UNAVAILABLE' && reply.getHeader('retry-after') === undefined) reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
     return sendProblem(reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>

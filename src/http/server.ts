@@ -9,6 +9,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import type { Authenticator } from '../identity/authenticator.js';
+import { AppError } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -51,6 +52,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.BATCH_MAX_BYTES,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allowUnionTypes: true } },
     forceCloseConnections: true,
+    return503OnClosing: false, // answered below as problem+json SHUTTING_DOWN instead of Fastify's plain 503
     requestTimeout: REQUEST_TIMEOUT_MS,
     trustProxy: trustProxyOption(deps.config.TRUST_PROXY),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -58,6 +60,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     clientErrorHandler: clientErrorHandler(deps.logger),
   });
   await app.register(errorsPlugin);
+  let closing = false;
+  app.addHook('preClose', async () => { closing = true; });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close').header('retry-after', '1');
+    throw new AppError('SHUTTING_DOWN', { detail: 'this server is stopping; retry against another instance' });
+  });
   await app.register(jsonBodyPlugin, { maxDepth: deps.config.REQUEST_MAX_DEPTH });
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
   // strictPreflight off: an OPTIONS request without CORS headers gets 204 instead of a text/plain 400.
