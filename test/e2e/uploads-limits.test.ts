@@ -5,6 +5,7 @@
  * quadratic HTML converter.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/identity/keys.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { minimalPdf } from '../helpers/pdf.js';
 import { file, flateBombPdf, multipartBody, multipartHeaders } from '../helpers/uploads.js';
@@ -151,6 +152,23 @@ describe('with a short extraction time limit and a small file limit', () => {
     const next = await tight.call('POST', '/v1/collections/docs/files', multipartBody([file('ok.html', 'text/html', '<h1>Fine</h1><p>ok</p>')]), tight.adminKey, multipartHeaders());
     expect(next.statusCode).toBe(202);
   });
+
+  it('lets one tenant hold at most 4 extraction places (then 429), while another tenant is still served', async () => {
+    const store = tight.app.backends.store;
+    const { tenant } = await store.tenants.ensure('neighbour');
+    const neighbour = (await createApiKey(store, { tenantId: tenant.id, role: 'admin' })).key;
+    expect((await tight.call('POST', '/v1/collections', { name: 'docs', textFields: ['title', 'body'], titleField: 'title' }, neighbour)).statusCode).toBe(201);
+    const slow = multipartBody([file('slow.pdf', 'application/pdf', flateBombPdf(60, 'no-text'))]);
+    // Each slow upload holds its place until the 1.5 s time limit ends it.
+    const greedy = Promise.all(Array.from({ length: 5 }, () => upload(`${tightBase}/v1/collections/docs/files`, slow, tight.adminKey)
+      .then(async (res) => ({ status: res.status, code: (await res.json() as { code: string }).code }))));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the five hold or were refused their places by now
+    const neighbourUpload = await upload(`${tightBase}/v1/collections/docs/files`, multipartBody([file('n.html', 'text/html', '<p>neighbour</p>')]), neighbour);
+    expect(neighbourUpload.status).toBe(202);
+    const results = await greedy;
+    expect(results.filter((r) => r.status === 429)).toEqual([{ status: 429, code: 'RATE_LIMITED' }]);
+    expect(results.filter((r) => r.status === 422)).toHaveLength(4);
+  }, 90_000); // four worker start-ups and time-outs in turn on a busy machine
 
   it('answers 413 DOCUMENT_TEXT_TOO_LARGE for a file over UPLOAD_MAX_BYTES', async () => {
     const res = await tight.call('POST', '/v1/collections/docs/files', multipartBody([file('huge.txt', 'text/plain', 'y'.repeat(300 * 1024))]), tight.adminKey, multipartHeaders());

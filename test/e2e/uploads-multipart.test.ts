@@ -3,7 +3,7 @@
  * 500: no boundary, a body cut short, a file part without a filename, over-long ids and names,
  * too many files. Raw bodies, over a real socket where the transport matters.
  */
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { file, multipartBody, multipartHeaders, type Part } from '../helpers/uploads.js';
@@ -31,13 +31,13 @@ function expectProblem(res: Awaited<ReturnType<typeof post>>, status: number, co
   return body;
 }
 
-/** Sends a raw request over a socket and returns status and body once the server answers. */
-function rawPost(headers: Record<string, string | number>, body: Buffer): Promise<{ status: number; body: string }> {
+/** Sends a raw request over a socket and returns status, headers and body once the server answers. */
+function rawPost(headers: Record<string, string | number>, body: Buffer, agent?: Agent): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/collections/kb/files', headers: { authorization: `Bearer ${t.adminKey}`, ...headers } }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/collections/kb/files', agent, headers: { authorization: `Bearer ${t.adminKey}`, ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
     });
     req.on('error', reject);
     req.end(body);
@@ -62,6 +62,20 @@ describe('malformed multipart bodies', () => {
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body)).toMatchObject({ code: 'VALIDATION_FAILED', detail: expect.stringContaining('malformed') });
     expect((await t.call('GET', '/v1/collections/kb/documents/cut')).statusCode).toBe(404);
+  });
+
+  it('closes the connection after refusing an upload it did not read, so a kept-alive socket is never wedged', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      // Refused at its first part (415), with 4 MB of body the server never reads.
+      const refused = await rawPost(multipartHeaders(), multipartBody([file('blob.bin', 'application/octet-stream', Buffer.alloc(4 * 1024 * 1024, 1))]), agent);
+      expect(refused.status).toBe(415);
+      expect(refused.headers.connection).toBe('close');
+      const next = await rawPost(multipartHeaders(), multipartBody([file('after.txt', 'text/plain', 'served next')]), agent);
+      expect(next.status).toBe(202);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('answers 400 for a file part without a filename', async () => {

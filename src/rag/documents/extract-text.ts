@@ -22,9 +22,10 @@ export interface ExtractLimits {
   timeoutMs: number;
   /** Heap limit of an extraction worker. */
   memoryMb: number;
-  /** Extractions at once (default 2) and waiting (default 8). */
+  /** Extractions at once (default 2), waiting (default 8), and of those per tenant (default 4). */
   workers?: number;
   queue?: number;
+  perTenant?: number;
 }
 
 export function kindOf(fileName: string, mimeType: string): FileKind | null {
@@ -80,9 +81,17 @@ function ownBytes(content: Uint8Array): ArrayBuffer {
 /** Extracts uploaded files; owns the worker pool (call `close()` on shutdown). */
 export class TextExtractor {
   private readonly pool: ExtractPool;
+  private readonly capacity: number;
+  private readonly perTenant: number;
+  private readonly reserved = new Map<string, number>();
+  private reservedTotal = 0;
 
   constructor(private readonly limits: ExtractLimits) {
-    this.pool = new ExtractPool({ workers: limits.workers ?? 2, queue: limits.queue ?? 8, timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb });
+    const workers = limits.workers ?? 2;
+    const queue = limits.queue ?? 8;
+    this.pool = new ExtractPool({ workers, queue, timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb });
+    this.capacity = workers + queue;
+    this.perTenant = limits.perTenant ?? 4;
   }
 
   /** Most text one file may yield (bytes); a text or Markdown file is at most this large. */
@@ -90,19 +99,39 @@ export class TextExtractor {
     return this.limits.maxTextBytes;
   }
 
-  /** Refuses (429) before an upload buffers a file for the workers when they and their queue are full. */
-  assertCapacity(kind: FileKind): void {
-    if ((kind === 'html' || kind === 'pdf') && this.pool.pending >= (this.limits.workers ?? 2) + (this.limits.queue ?? 8)) {
+  /**
+   * Reserves a place for an HTML or PDF file before the upload buffers it; answers 429 when the
+   * workers and their queue are full, or the tenant already holds `perTenant` of the places (so
+   * one tenant cannot keep the others' files waiting). Call the returned function when done.
+   */
+  reserve(kind: FileKind, tenantId: string): () => void {
+    if (kind !== 'html' && kind !== 'pdf') return () => undefined;
+    const held = this.reserved.get(tenantId) ?? 0;
+    if (this.reservedTotal >= this.capacity || held >= this.perTenant) {
       throw new AppError('RATE_LIMITED', { detail: 'too many files are being extracted; retry shortly' });
     }
+    this.reserved.set(tenantId, held + 1);
+    this.reservedTotal += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.reservedTotal -= 1;
+      const left = (this.reserved.get(tenantId) ?? 1) - 1;
+      if (left > 0) this.reserved.set(tenantId, left);
+      else this.reserved.delete(tenantId);
+    };
   }
 
-  /** Extracts `content`, a buffer of its own (an HTML or PDF file's buffer is transferred to the worker). */
-  async extract(fileName: string, mimeType: string, content: Uint8Array): Promise<ExtractedFile> {
+  /**
+   * Extracts `content`, a buffer of its own (an HTML or PDF file's buffer is transferred to the
+   * worker); `tenantId` takes turns with other tenants for the workers.
+   */
+  async extract(fileName: string, mimeType: string, content: Uint8Array, tenantId = ''): Promise<ExtractedFile> {
     const kind = fileKind(fileName, mimeType);
     const { maxTextBytes } = this.limits;
     if (kind === 'html' || kind === 'pdf') {
-      return fromReply(fileName, kind, await this.pool.run({ kind, data: ownBytes(content), maxTextBytes }), maxTextBytes);
+      return fromReply(fileName, kind, await this.pool.run({ kind, data: ownBytes(content), maxTextBytes }, tenantId), maxTextBytes);
     }
     if (content.length > maxTextBytes) throw textTooLarge(fileName, maxTextBytes);
     const text = new TextDecoder('utf-8').decode(content).trim();

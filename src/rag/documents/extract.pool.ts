@@ -31,7 +31,7 @@ export interface ExtractPoolOptions {
   entry?: URL;
 }
 
-interface Waiting { job: ExtractJob; resolve: (reply: ExtractReply) => void; reject: (error: unknown) => void }
+interface Waiting { job: ExtractJob; owner: string; resolve: (reply: ExtractReply) => void; reject: (error: unknown) => void }
 interface Slot { worker: Worker; ready: Promise<void>; idleTimer?: NodeJS.Timeout }
 
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -41,6 +41,8 @@ export class ExtractPool {
   private readonly busy = new Set<Slot>();
   private readonly waiting: Waiting[] = [];
   private running = 0;
+  /** Running jobs per owner (tenant): the next job is the oldest of an owner with the fewest running. */
+  private readonly runningBy = new Map<string, number>();
   private closed = false;
   private readonly entry: URL;
 
@@ -49,13 +51,13 @@ export class ExtractPool {
   }
 
   /** Extracts in a worker; a time-out or a worker that dies answers `DOCUMENT_UNREADABLE`. */
-  run(job: ExtractJob): Promise<ExtractReply> {
+  run(job: ExtractJob, owner = ''): Promise<ExtractReply> {
     if (this.closed) return Promise.reject(new AppError('SHUTTING_DOWN'));
     if (this.running >= this.options.workers && this.waiting.length >= this.options.queue) {
       return Promise.reject(new AppError('RATE_LIMITED', { detail: 'too many files are being extracted; retry shortly' }));
     }
     return new Promise((resolve, reject) => {
-      this.waiting.push({ job, resolve, reject });
+      this.waiting.push({ job, owner, resolve, reject });
       this.drain();
     });
   }
@@ -74,13 +76,29 @@ export class ExtractPool {
 
   private drain(): void {
     while (this.running < this.options.workers && this.waiting.length > 0) {
-      const next = this.waiting.shift()!;
+      const next = this.waiting.splice(this.fairest(), 1)[0]!;
       this.running += 1;
+      this.runningBy.set(next.owner, (this.runningBy.get(next.owner) ?? 0) + 1);
       this.execute(next).finally(() => {
         this.running -= 1;
+        const left = (this.runningBy.get(next.owner) ?? 1) - 1;
+        if (left > 0) this.runningBy.set(next.owner, left);
+        else this.runningBy.delete(next.owner);
         this.drain();
       });
     }
+  }
+
+  /** Index of the oldest waiting job among the owners with the fewest running jobs. */
+  private fairest(): number {
+    let best = 0;
+    let fewest = Number.POSITIVE_INFINITY;
+    for (const [index, waiting] of this.waiting.entries()) {
+      const running = this.runningBy.get(waiting.owner) ?? 0;
+      if (running < fewest) { fewest = running; best = index; }
+      if (running === 0) break;
+    }
+    return best;
   }
 
   private async execute({ job, resolve, reject }: Waiting): Promise<void> {

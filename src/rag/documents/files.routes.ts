@@ -86,6 +86,21 @@ function eventTooLarge(fileName: string, bytes: number, limit: number): AppError
   });
 }
 
+async function extractPart(part: MultipartFile, tenantId: string, extractor: TextExtractor, uploads: UploadSettings) {
+  const kind = fileKind(part.filename, part.mimetype);
+  const release = extractor.reserve(kind, tenantId);
+  try {
+    // A text or Markdown file is its text: it may be no larger than the text limit either.
+    const textLimited = kind !== 'html' && kind !== 'pdf' && extractor.maxTextBytes < uploads.maxFileBytes;
+    const content = await readPart(part, textLimited ? extractor.maxTextBytes : uploads.maxFileBytes,
+      () => (textLimited ? textTooLarge(part.filename, extractor.maxTextBytes) : fileTooLarge(part.filename, uploads.maxFileBytes)));
+    const sizeBytes = content.length;
+    return { extracted: await extractor.extract(part.filename, part.mimetype, content, tenantId), sizeBytes };
+  } finally {
+    release();
+  }
+}
+
 async function readFiles(request: FastifyRequest, collectionName: string, fieldNames: { text: string; title: string }, extractor: TextExtractor, uploads: UploadSettings): Promise<ReadyFile[]> {
   const ready: ReadyFile[] = [];
   let explicitId: string | undefined;
@@ -96,14 +111,7 @@ async function readFiles(request: FastifyRequest, collectionName: string, fieldN
       continue;
     }
     checkFilePart(part);
-    const kind = fileKind(part.filename, part.mimetype);
-    extractor.assertCapacity(kind);
-    // A text or Markdown file is its text: it may be no larger than the text limit either.
-    const textLimited = kind !== 'html' && kind !== 'pdf' && extractor.maxTextBytes < uploads.maxFileBytes;
-    const content = await readPart(part, textLimited ? extractor.maxTextBytes : uploads.maxFileBytes,
-      () => (textLimited ? textTooLarge(part.filename, extractor.maxTextBytes) : fileTooLarge(part.filename, uploads.maxFileBytes)));
-    const sizeBytes = content.length;
-    const extracted = await extractor.extract(part.filename, part.mimetype, content);
+    const { extracted, sizeBytes } = await extractPart(part, request.principal.tenant.id, extractor, uploads);
     const documentId = explicitId ?? slug(part.filename);
     explicitId = undefined;
     const fields = { [fieldNames.title]: extracted.title ?? part.filename, [fieldNames.text]: extracted.text, fileName: part.filename, mimeType: part.mimetype, sizeBytes };
@@ -140,7 +148,12 @@ export async function fileRoutes(app: FastifyInstance, options: DocumentsRoutesO
     if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', { detail: 'send multipart/form-data with one or more files' });
     const collection = await options.collections.get(request.principal.tenant.id, name);
     const text = collection.settings.textFields.find((f) => f !== collection.settings.titleField) ?? collection.settings.textFields[0]!;
-    const files = await readFiles(request, name, { text, title: collection.settings.titleField ?? 'title' }, extractor, uploads);
+    const files = await readFiles(request, name, { text, title: collection.settings.titleField ?? 'title' }, extractor, uploads).catch((error: unknown) => {
+      // The rest of a refused upload is never read: close the connection after the answer, so no
+      // client sends its next request on a socket that still holds half a body.
+      reply.header('connection', 'close');
+      throw error;
+    });
     if (files.length === 0) throw new AppError('VALIDATION_FAILED', { detail: 'no file in the upload' });
     const items = [];
     for (const file of files) {
