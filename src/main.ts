@@ -72,7 +72,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const demo = config.DEMO_TENANT ? await ensureDemoTenant(store) : null;
 
   const registry = new ConsumerRegistry();
-  const catalog = new CatalogService(store, { maxBytes: config.CATALOG_SCHEMA_MAX_BYTES, maxDepth: config.REQUEST_MAX_DEPTH });
+  const catalog = new CatalogService(store, { maxBytes: config.CATALOG_SCHEMA_MAX_BYTES, maxDepth: config.REQUEST_MAX_DEPTH, validateTimeoutMs: config.CATALOG_VALIDATE_TIMEOUT_MS });
   const relay = new Relay({
     store, bus, registry, logger: logger.child({ component: 'relay' }), batchSize: config.RELAY_BATCH, pollMs: config.CONSUMER_POLL_MS,
     onRelayed: () => backends.wakeConsumers(),
@@ -150,6 +150,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       await relay.stop();
       await dispatcher.stop(config.SHUTDOWN_GRACE_MS);
       await hub.stop();
+      await catalog.close();
       await retrieval.close();
       await backends.close();
     },

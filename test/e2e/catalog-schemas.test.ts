@@ -179,3 +179,31 @@ describe('registrations are paced (each one compiles a schema on the shared even
     expect((await t.call('GET', '/health/live', undefined, null)).statusCode).toBe(200);
   });
 });
+
+describe('validation against a tenant schema runs in a worker with a time limit', () => {
+  let slow: TestApp;
+  beforeAll(async () => { slow = await startTestApp({ CATALOG_VALIDATE_TIMEOUT_MS: 1000 }); });
+  afterAll(async () => { await slow.close(); });
+
+  it('an event whose validation costs schema × data answers 422 at a limit while the server keeps answering', async () => {
+    // 150 branches tried (and each failure recorded) for each of 25,000 items: on the main
+    // thread this ran for minutes; in the worker it meets the time or the memory limit.
+    const branches = Array.from({ length: 150 }, (_, i) => ({ pattern: `^[a-z]{1,5}${i}\\d{3}$` }));
+    const schema = { type: 'object', properties: { list: { type: 'array', items: { anyOf: branches } } } };
+    expect((await slow.call('PUT', '/v1/catalog/types/slow.schema', { category: 'test', schema })).statusCode).toBe(200);
+    const data = { list: Array.from({ length: 25_000 }, () => 'zzzzzzz') };
+    const [event, health] = await Promise.all([
+      slow.call('POST', '/v1/events', { type: 'slow.schema', data }, slow.ingestKey),
+      slow.call('GET', '/health/live', undefined, null),
+    ]);
+    expect(health.statusCode).toBe(200);
+    expect(event.statusCode, event.body).toBe(422);
+    expect(event.json()).toMatchObject({ code: 'CATALOG_SCHEMA_UNSAFE' });
+    expect(event.json().detail).toMatch(/took longer than 1000 ms|needed more than \d+ MB/);
+    // The worker was replaced: small events of the type are validated as before.
+    const small = await slow.call('POST', '/v1/events', { type: 'slow.schema', data: { list: ['abc1123'] } }, slow.ingestKey);
+    expect(small.statusCode, small.body).toBe(202);
+    const invalid = await slow.call('POST', '/v1/events', { type: 'slow.schema', data: { list: ['nope'] } }, slow.ingestKey);
+    expect(invalid.json().code, invalid.body).toBe('EVENT_SCHEMA_INVALID');
+  });
+});

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 
 const BUFFER_BYTES = 256 * 1024;
-const HEARTBEAT_MS = 150;
+const HEARTBEAT_MS = 250;
 const BACKLOG_EVENTS = 160;
 const BACKLOG_EVENT_BYTES = 100_000;
 const LIVE_EVENT_BYTES = 400_000;
@@ -99,11 +99,13 @@ describe('stream memory and slow clients', () => {
   });
 
   it('keeps a reading client that resumes while more than a buffer of live events arrives, losing none', async () => {
-    const blob = 'n'.repeat(BACKLOG_EVENT_BYTES);
+    // Small enough that the reading client keeps up once live; more than STREAM_BUFFER_MAX of them
+    // and more than a buffer's bytes together, so what arrives during the resume overflows.
+    const blob = 'n'.repeat(30_000);
     const live: string[] = [];
-    const reading = readingStream({ 'last-event-id': first }, BACKLOG_EVENTS + 8);
+    const reading = readingStream({ 'last-event-id': first }, BACKLOG_EVENTS + 16);
     await eventually(async () => t.app.hub.size === 1);
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 16; i++) {
       live.push((await t.call('POST', '/v1/events', { type: 'bulk.loaded', data: { i, blob } }, t.ingestKey)).json().id as string);
     }
     expect(await reading).toEqual([...backlog, ...live]);

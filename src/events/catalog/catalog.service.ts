@@ -4,14 +4,15 @@
  * A tenant's schema is checked by schema-guard.ts before it is stored, and its patterns run on
  * RE2, so validating an event never stalls the server (see docs/ingest.md, "Event catalog").
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { LRUCache } from 'lru-cache';
 import { AppError, type FieldError } from '../../platform/errors.js';
 import type { Store, Tenant } from '../../ports/store.port.js';
 import { BUILT_IN_BY_TYPE, BUILT_IN_TYPES, EVENT_TYPE_REGEX, type BuiltInType } from './builtin-types.js';
-import { CompiledSchemas } from './schema-cache.js';
-import { checkSchemaSafety, DEFAULT_SCHEMA_LIMITS, re2RegExp, unsafe, UnsafePatternError, type SchemaLimits } from './schema-guard.js';
+import { schemaKey, toFieldErrors } from './schema-cache.js';
+import { checkSchemaSafety, DEFAULT_SCHEMA_LIMITS, unsafe, type SchemaLimits } from './schema-guard.js';
+import { DEFAULT_SCHEMA_POOL, SchemaValidatorPool } from './schema-validator.pool.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -19,7 +20,8 @@ export interface ResolvedType {
   type: string;
   category: string;
   origin: 'built-in' | 'registered' | 'custom';
-  validate: ((data: unknown) => FieldError[]) | null;
+  /** Field errors of `data` (none when valid); registered types validate in a worker thread. */
+  validate: ((data: unknown) => FieldError[] | Promise<FieldError[]>) | null;
   /** Derives the CloudEvents subject from data (built-in entity types), or null. */
   subjectOf: (data: unknown) => string | null;
 }
@@ -47,36 +49,31 @@ const TYPE_MAX_LENGTH = 128;
 /** Registered types per tenant, and their schemas' bytes together in maximal schemas (32 × 64 KiB = 2 MiB). */
 const MAX_TYPES = 500;
 const TOTAL_SCHEMAS_FACTOR = 32;
-/** Field errors listed for one event at most (a long array can break a schema at every item). */
-const MAX_FIELD_ERRORS = 100;
 /** A caller's text as quoted back in an error: at most 128 characters. */
 const shown = (text: string) => (text.length > TYPE_MAX_LENGTH ? `${text.slice(0, TYPE_MAX_LENGTH)}…` : text);
 
-function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
-  return (errors ?? []).slice(0, MAX_FIELD_ERRORS).map((e) => {
-    const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
-    return { pointer: `/data${e.instancePath}${missing}`, detail: e.message ?? 'is not valid' };
-  });
+/** What a lookup keeps of a registered type: its category and its schema's text and key (the worker compiles it once). */
+type Lookup = { category: string | null; schema: { key: string; text: string } | null; error?: AppError };
+
+export interface CatalogOptions extends Partial<SchemaLimits> {
+  /** Where tenant schemas are compiled and run (worker threads with time limits). */
+  pool?: SchemaValidatorPool;
+  /** Time limit for validating one event against a registered schema (CATALOG_VALIDATE_TIMEOUT_MS). */
+  validateTimeoutMs?: number;
 }
 
-/** What a lookup keeps of a registered type (not its schema: the compiled validator is shared by content). */
-type Lookup = { category: string | null; validate: ValidateFunction | null; error?: AppError };
-
-/** Ajv's RegExp engine: RE2 (linear time); `code` names it for Ajv's code generation. */
-const regExp = Object.assign((pattern: string) => re2RegExp(pattern), { code: 're2RegExp' });
-
 export class CatalogService {
-  // addUsedSchema off: compiled tenant schemas are not kept by id, so one can never name another.
-  // logger off: Ajv would print a tenant's unknown formats and keywords to the console on every compile.
-  readonly #ajv = addFormats(new Ajv({ allErrors: true, strict: false, addUsedSchema: false, logger: false, code: { regExp } }));
+  readonly #ajv = addFormats(new Ajv({ allErrors: true, strict: false, logger: false }));
   readonly #builtIn = new Map<string, ValidateFunction>();
   readonly #subjects = new Map<string, (data: unknown) => string | null>();
   readonly #registered = new LRUCache<string, Lookup>({ max: 5000, ttl: 5_000 });
-  readonly #compiled = new CompiledSchemas((schema) => this.#compile(schema));
   readonly #limits: SchemaLimits;
+  readonly #pool: SchemaValidatorPool;
 
-  constructor(private readonly store: Store, limits: Partial<SchemaLimits> = {}) {
+  constructor(private readonly store: Store, options: CatalogOptions = {}) {
+    const { pool, validateTimeoutMs, ...limits } = options;
     this.#limits = { ...DEFAULT_SCHEMA_LIMITS, ...limits };
+    this.#pool = pool ?? new SchemaValidatorPool({ ...DEFAULT_SCHEMA_POOL, validateTimeoutMs: validateTimeoutMs ?? DEFAULT_SCHEMA_POOL.validateTimeoutMs });
     for (const t of BUILT_IN_TYPES) {
       this.#builtIn.set(t.type, this.#ajv.compile(t.schema));
       this.#subjects.set(t.type, subjectReader(t.subject));
@@ -92,11 +89,20 @@ export class CatalogService {
     if (builtIn) return { type, category: builtIn.category, origin: 'built-in', validate: this.#wrap(this.#builtIn.get(type)!), subjectOf: this.#subjects.get(type)! };
     const registered = await this.#lookup(tenant.id, type);
     if (registered.error) throw registered.error;
-    if (registered.category !== null) return { type, category: registered.category, origin: 'registered', validate: this.#wrap(registered.validate!), subjectOf: noSubject };
+    if (registered.category !== null && registered.schema) {
+      const { key, text } = registered.schema;
+      const validate = (data: unknown) => this.#pool.run({ kind: 'validate', key, text, data });
+      return { type, category: registered.category, origin: 'registered', validate, subjectOf: noSubject };
+    }
     if (tenant.settings.strictTypes) {
       throw new AppError('EVENT_TYPE_UNKNOWN', { detail: `"${type}" is not in the catalog and tenant ${tenant.slug} accepts only known types`, errors: [{ pointer: '/type', detail: 'unknown event type' }] });
     }
     return { type, category: 'custom', origin: 'custom', validate: null, subjectOf: noSubject };
+  }
+
+  /** Stops the schema workers. */
+  async close(): Promise<void> {
+    await this.#pool.close();
   }
 
   async list(tenantId: string): Promise<CatalogListing[]> {
@@ -122,7 +128,9 @@ export class CatalogService {
   async register(tenantId: string, input: { type: string; category: string; description: string; schema: Record<string, unknown> }): Promise<CatalogListing> {
     if (input.type.length > TYPE_MAX_LENGTH || !EVENT_TYPE_REGEX.test(input.type)) throw new AppError('EVENT_TYPE_INVALID', { detail: `"${shown(input.type)}" is not a valid event type`, errors: [{ pointer: '/type', detail: 'invalid event type name' }] });
     if (BUILT_IN_BY_TYPE.has(input.type)) throw new AppError('EVENT_TYPE_BUILT_IN', { detail: `${input.type} is built in` });
-    this.#compiled.get(input.schema);
+    checkSchemaSafety(input.schema, this.#limits);
+    const text = JSON.stringify(input.schema);
+    await this.#pool.run({ kind: 'compile', key: schemaKey(text), text });
     await this.#checkQuota(tenantId, input.type, input.schema);
     await this.store.catalog.upsert({ tenantId, ...input, createdAt: Date.now() });
     this.#registered.delete(`${tenantId}\u0000${input.type}`);
@@ -144,37 +152,25 @@ export class CatalogService {
     return this.store.catalog.remove(tenantId, type);
   }
 
-  async #lookup(tenantId: string, type: string) {
+  async #lookup(tenantId: string, type: string): Promise<Lookup> {
     const key = `${tenantId}\u0000${type}`;
     const cached = this.#registered.get(key);
     if (cached) return cached;
     const entry = (await this.store.catalog.get(tenantId, type)) ?? null;
-    let value: Lookup = { category: entry?.category ?? null, validate: null };
+    let value: Lookup = { category: null, schema: null };
     if (entry) {
       try {
-        value.validate = this.#compiled.get(entry.schema);
+        checkSchemaSafety(entry.schema, this.#limits);
+        const text = JSON.stringify(entry.schema);
+        value = { category: entry.category, schema: { key: schemaKey(text), text } };
       } catch (error) {
         // Stored before today's rules: events of this type are refused until it is registered again.
         const reason = error instanceof AppError ? error.message : String(error);
-        value = { category: entry.category, validate: null, error: unsafe(`the registered schema of ${type} is no longer accepted (${reason}); register it again`) };
+        value = { category: entry.category, schema: null, error: unsafe(`the registered schema of ${type} is no longer accepted (${reason}); register it again`) };
       }
     }
     this.#registered.set(key, value);
     return value;
-  }
-
-  /** Checks and compiles a tenant schema; any refusal is 422 CATALOG_SCHEMA_UNSAFE, never a 500. */
-  #compile(schema: Record<string, unknown>): ValidateFunction {
-    checkSchemaSafety(schema, this.#limits);
-    try {
-      const validate = this.#ajv.compile(schema);
-      this.#ajv.removeSchema(schema); // Ajv would keep every compiled object for ever
-      return validate;
-    } catch (error) {
-      this.#ajv.removeSchema(schema);
-      if (error instanceof UnsafePatternError) throw unsafe(error.message);
-      throw unsafe(`the schema does not compile: ${(error as Error).message}`);
-    }
   }
 
   #wrap(validate: ValidateFunction): (data: unknown) => FieldError[] {

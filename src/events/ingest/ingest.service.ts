@@ -110,7 +110,7 @@ export class IngestService {
     const resolved = await this.deps.catalog.resolve(principal.tenant, item.type);
     const data = item.data === undefined ? {} : this.deps.sanitise(item.data);
     checkDataSize(JSON.stringify(data) ?? 'null', this.deps.eventMaxBytes ?? DEFAULT_EVENT_MAX_BYTES);
-    const problems = resolved.validate?.(data) ?? [];
+    const problems = (await resolved.validate?.(data)) ?? [];
     if (problems.length > 0) {
       throw new AppError('EVENT_SCHEMA_INVALID', {
         detail: `data of ${item.type} does not match its schema: ${problems.map((p) => `${p.pointer} ${p.detail}`).join('; ')}`,

@@ -20,7 +20,7 @@ export interface SseConnectionOptions {
 }
 
 /** Heartbeats in a row with bytes waiting and no progress before a client counts as stalled. */
-const STALL_BEATS = 2;
+const STALL_BEATS = 3;
 
 export class SseConnection {
   #open = true;

@@ -1,7 +1,7 @@
 /**
  * Serves one GET /v1/ws after the upgrade: one JSON event per message, a buffer bounded in bytes
- * (`bufferedAmount`) and in unacknowledged sends, a ping every heartbeat (a client that misses a
- * pong is cut off), and no send after close.
+ * (`bufferedAmount`) and in unacknowledged sends, a ping every heartbeat (a client that misses two
+ * pongs in a row is cut off), and no send after close.
  */
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -16,9 +16,12 @@ export interface WsDeps {
   heartbeatMs: number;
 }
 
+/** Pings in a row without a pong before a client counts as stalled. */
+const MISSED_PONGS = 2;
+
 export function serveWs(socket: WebSocket, request: FastifyRequest, view: StreamView, release: ReleaseSlot, deps: WsDeps): void {
   let pending = 0;
-  let alive = true;
+  let missedPongs = 0;
   let cutOff = false;
   const client: StreamClient = {
     tenantId: request.principal.tenant.id, types: view.types, userId: view.userId, transport: 'ws',
@@ -38,12 +41,12 @@ export function serveWs(socket: WebSocket, request: FastifyRequest, view: Stream
   };
   const remove = deps.hub.add(client);
   const heartbeat = setInterval(() => {
-    if (!alive) { cutOff = true; deps.hub.drop(client, 'client stalled: no pong'); return; }
-    alive = false;
+    if (missedPongs >= MISSED_PONGS) { cutOff = true; deps.hub.drop(client, 'client stalled: no pong'); return; }
+    missedPongs += 1;
     try { socket.ping(); } catch { socket.terminate(); }
   }, deps.heartbeatMs);
   heartbeat.unref();
-  socket.on('pong', () => { alive = true; });
+  socket.on('pong', () => { missedPongs = 0; });
   socket.on('error', (error) => {
     request.log.debug({ err: error }, 'stream socket failed');
     socket.terminate();
