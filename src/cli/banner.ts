@@ -38,7 +38,8 @@ function dataLines(app: App): string[] {
 function backendLine(app: App): string {
   const d = app.backends.describe;
   const index = app.config.QDRANT_URL ? 'Qdrant' : 'embedded';
-  return row('Backends', `store ${name(d.store)} · bus ${name(d.bus)} · cache ${name(d.cache)} · realtime ${name(d.broadcast)} · search ${index}`);
+  const realtime = { local: 'in-process', nats: 'NATS', redis: 'Redis pub/sub' }[d.broadcast] ?? d.broadcast;
+  return row('Backends', `store ${name(d.store)} · bus ${name(d.bus)} · cache ${name(d.cache)} · realtime ${realtime} · search ${index}`);
 }
 
 function demoLines(app: App): string[] {
