@@ -13,14 +13,14 @@ import { sampleEvent } from './bodies.js';
 
 export interface RawResult { eventsPerSecond: number; events: number; seconds: number }
 
-const COLUMNS = ['id', 'tenant_id', 'type', 'source', 'subject', 'user_id', 'session_id', 'category', 'source_app', 'time', 'received_at', 'idempotency_key', 'data'] as const;
+const COLUMNS = ['id', 'tenant_id', 'type', 'source', 'subject', 'user_id', 'session_id', 'category', 'source_app', 'time', 'received_at', 'idempotency_key', 'data', 'sender_role'] as const;
 
 function eventRecord(i: number, receivedAt: number): EventRecord {
   const item = sampleEvent(i);
   return {
     id: newId(receivedAt), tenantId: 'bench-tenant', type: item.type, source: '/tenants/demo', subject: null,
     userId: item.userId, sessionId: item.sessionId, category: 'usage', sourceApp: null,
-    time: receivedAt, receivedAt, idempotencyKey: null, data: item.data,
+    time: receivedAt, receivedAt, idempotencyKey: null, senderRole: 'ingest', data: item.data,
   };
 }
 

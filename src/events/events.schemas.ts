@@ -79,6 +79,9 @@ export const EventSchema = Type.Object({
   category: Type.String(),
   sourceApp: Type.Union([Type.String(), Type.Null()]),
   idempotencyKey: Type.Union([Type.String(), Type.Null()]),
+  senderRole: Type.Union([Type.Literal('admin'), Type.Literal('ingest'), Type.Literal('member'), Type.Null()], {
+    description: 'Role of the key or token that sent the event (set by the server); null for events stored before it was recorded',
+  }),
   data: Type.Unknown(),
 }, { $id: 'Event' });
 

@@ -24,7 +24,7 @@ export function eventToJson(event: EventRecord) {
   return {
     id: event.id, specversion: '1.0' as const, type: event.type, source: event.source, subject: event.subject,
     time: iso(event.time), receivedAt: iso(event.receivedAt), userId: event.userId, sessionId: event.sessionId,
-    category: event.category, sourceApp: event.sourceApp, idempotencyKey: event.idempotencyKey, data: event.data,
+    category: event.category, sourceApp: event.sourceApp, idempotencyKey: event.idempotencyKey, senderRole: event.senderRole, data: event.data,
   };
 }
 

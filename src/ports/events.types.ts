@@ -1,5 +1,11 @@
 /** Shapes shared by the event log, the bus and the consumers. */
 
+/**
+ * The role of the principal that sent an event: what the indexer may let it write. Null for
+ * events stored before senders were recorded.
+ */
+export type SenderRole = 'admin' | 'ingest' | 'member';
+
 /** A stored event: CloudEvents 1.0 attributes plus eventrag's extension attributes. */
 export interface EventRecord {
   id: string;
@@ -16,6 +22,8 @@ export interface EventRecord {
   /** When the server accepted it (ms since epoch). */
   receivedAt: number;
   idempotencyKey: string | null;
+  /** Who sent it (set by the server, never by the body); null for events stored before it was recorded. */
+  senderRole: SenderRole | null;
   data: unknown;
 }
 

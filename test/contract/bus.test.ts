@@ -47,7 +47,7 @@ describeBusContract('local', async () => {
       const now = Date.now();
       await store.events.append(messages.filter((m) => !known.has(m.eventId)).map((m) => ({
         id: m.eventId, tenantId: m.tenantId, type: m.type, source: 'bus-contract', subject: null, userId: m.orderingKey ?? null,
-        sessionId: null, category: 'test', sourceApp: null, time: now, receivedAt: now, idempotencyKey: null, data: null,
+        sessionId: null, category: 'test', sourceApp: null, time: now, receivedAt: now, idempotencyKey: null, senderRole: null, data: null,
       })), 0);
       const rows = await store.outbox.peek(10_000);
       const deliveries = messages.flatMap((m) => [...specs.values()]

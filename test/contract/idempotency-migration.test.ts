@@ -38,7 +38,8 @@ async function checkUpgrade(store: SqlStore, migrateOld: () => Promise<void>): P
     makeEvent(tenantId, T0 + 3, { idempotencyKey: 'ce:/apps/x:1', source: '/apps/x' }),
     makeEvent(tenantId, T0 + 4, { idempotencyKey: 'native:literal' }),
   ];
-  await db.insertInto('events').values(events.map(toEventRow)).execute();
+  // Rows as the events table had them before migration 005 (no sender_role).
+  await db.insertInto('events').values(events.map((e) => { const { sender_role: _added, ...row } = toEventRow(e); return row; })).execute();
   await db.insertInto('idempotency_keys').values(events.map((e) => ({ tenant_id: tenantId, key: e.idempotencyKey, event_id: e.id, created_at: e.receivedAt }))).execute();
 
   await store.migrate();

@@ -26,6 +26,16 @@ export function describeEventContract(store: StoreGetter): void {
       expect(await store().events.getMany([])).toEqual([]);
     });
 
+    it('keeps each event\'s sender role (admin, ingest, member or none) through append, get, getMany and list', async () => {
+      const tenant = await newTenant(store());
+      const events = (['admin', 'ingest', 'member', null] as const).map((senderRole, i) => makeEvent(tenant, T0 + 10 + i, { senderRole }));
+      await store().events.append(events, T0);
+      for (const event of events) expect((await store().events.get(tenant, event.id))?.senderRole).toBe(event.senderRole);
+      expect((await store().events.getMany(events.map((e) => e.id))).sort(byId).map((e) => e.senderRole)).toEqual(['admin', 'ingest', 'member', null]);
+      const listed = await store().events.list(tenant, { limit: 10 });
+      expect(listed.items.map((e) => e.senderRole)).toEqual(['admin', 'ingest', 'member', null].reverse());
+    });
+
     it('returns the original id for a key seen within the window and stores nothing', async () => {
       const tenant = await newTenant(store());
       await drainOutbox(store());

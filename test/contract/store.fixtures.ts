@@ -46,6 +46,7 @@ export function makeEvent(tenantId: string, receivedAt: number, fields: Partial<
     time: receivedAt - 1_000,
     receivedAt,
     idempotencyKey: null,
+    senderRole: null,
     data: { n: 1 },
     ...fields,
   };

@@ -13,6 +13,8 @@ export interface EventsTable {
   id: string; tenant_id: string; type: string; source: string; subject: string | null; user_id: string | null;
   session_id: string | null; category: string; source_app: string | null; time: number; received_at: number;
   idempotency_key: string | null; data: string | null;
+  /** The sender's role ('admin' | 'ingest' | 'member'); null for events stored before migration 005. */
+  sender_role: string | null;
 }
 /** `body_hash`: SHA-256 of the normalised item first stored under the key (null for keys from before it was kept). */
 export interface IdempotencyKeysTable { tenant_id: string; key: string; event_id: string; created_at: number; body_hash: string | null }

@@ -5,7 +5,7 @@ import type { AppendResult, EventStore, OutboxStore } from '../../ports/store.po
 import type { Database } from './db.types.js';
 import { decodeCursor, encodeCursor, toEvent, toEventRow } from './rows.js';
 
-/** SQLite caps bound parameters per statement; 13 columns × 60 rows stays well below it. */
+/** SQLite caps bound parameters per statement; 14 columns × 60 rows stays well below it. */
 const INSERT_CHUNK = 60;
 
 function chunk<T>(items: T[], size: number): T[][] {

@@ -182,11 +182,22 @@ const migration004: Migration = {
   },
 };
 
+/**
+ * Events record the role of the principal that sent them (`admin`, `ingest`, `member`), so the
+ * indexer can keep members' events out of shared collections. Events stored before stay null
+ * (and keep being applied as before, so replays of history are unchanged).
+ */
+const migration005: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('events').addColumn('sender_role', text).execute();
+  },
+};
+
 /** Migrations keyed by name; names sort in application order. */
 export function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
     '001_event_backbone': migration001(dialect), '002_deliveries_claim_index': migration002, '003_deliveries_lean_indexes': migration003,
-    '004_idempotency_hash_link_targets': migration004,
+    '004_idempotency_hash_link_targets': migration004, '005_event_sender_role': migration005,
   };
 }
 

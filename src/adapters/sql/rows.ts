@@ -1,6 +1,6 @@
 /** Row ↔ domain mapping for the SQL stores. */
 import type { ApiKeyRecord, CatalogEntry, Role, Tenant, TenantSettings } from '../../ports/store.port.js';
-import type { Delivery, DeliveryStatus, EventRecord } from '../../ports/events.types.js';
+import type { Delivery, DeliveryStatus, EventRecord, SenderRole } from '../../ports/events.types.js';
 import type { ApiKeysTable, CatalogTypesTable, DeliveriesTable, EventsTable, TenantsTable } from './db.types.js';
 
 export const DEFAULT_TENANT_SETTINGS: TenantSettings = { strictTypes: false, trackMapping: {} };
@@ -54,6 +54,7 @@ export function toEventRow(event: EventRecord): EventsTable {
     received_at: event.receivedAt,
     idempotency_key: event.idempotencyKey,
     data: event.data === undefined ? null : JSON.stringify(event.data),
+    sender_role: event.senderRole,
   };
 }
 
@@ -71,8 +72,16 @@ export function toEvent(row: EventsTable): EventRecord {
     time: Number(row.time),
     receivedAt: Number(row.received_at),
     idempotencyKey: row.idempotency_key,
+    senderRole: senderRoleOf(row.sender_role),
     data: row.data === null ? null : (JSON.parse(row.data) as unknown),
   };
+}
+
+const SENDER_ROLES: ReadonlySet<string> = new Set<SenderRole>(['admin', 'ingest', 'member']);
+
+/** A stored sender role; anything else (a row from before migration 005) is null. */
+function senderRoleOf(value: string | null | undefined): SenderRole | null {
+  return typeof value === 'string' && SENDER_ROLES.has(value) ? (value as SenderRole) : null;
 }
 
 export function toDelivery(row: DeliveriesTable): Delivery {

@@ -130,6 +130,8 @@ export class IngestService {
       time: item.time ?? receivedAt,
       receivedAt,
       idempotencyKey: item.idempotencyKey ?? null,
+      // Tracked events carry the caller's principal too: a member's are 'member' (they describe their own actions).
+      senderRole: principal.role,
       data,
     };
     return withIdempotency(event, item, format, principal);
@@ -154,7 +156,8 @@ const DEFAULT_EVENT_MAX_BYTES = 256 * 1024;
  */
 function withIdempotency(event: NewEvent, item: IngestItem, format: WireFormat, principal: Principal): NewEvent {
   if (event.idempotencyKey === null) return event;
-  const fingerprint = item.fingerprint ?? { ...event, id: undefined, receivedAt: undefined, tenantId: undefined, time: item.time ?? null };
+  // The sender's role is not part of the body: hashes stay those of keys stored before it was recorded.
+  const fingerprint = item.fingerprint ?? { ...event, id: undefined, receivedAt: undefined, tenantId: undefined, senderRole: undefined, time: item.time ?? null };
   return { ...event, idempotency: { key: scopedKey(format, principal, event.idempotencyKey), bodyHash: bodyHash(fingerprint) } };
 }
 

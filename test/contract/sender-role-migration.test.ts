@@ -1,0 +1,67 @@
+/**
+ * Migration 005 on SQLite and PostgreSQL: events record their sender's role. Events stored before
+ * the upgrade read back with no sender (null), so the indexer keeps applying them as before, and
+ * events appended after it keep theirs.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Migrator, type Kysely } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { createPostgresStore } from '../../src/adapters/sql/postgres.store.js';
+import { createSqliteStore } from '../../src/adapters/sql/sqlite.store.js';
+import { migrationsFor, type SqlDialect } from '../../src/adapters/sql/migrations.js';
+import { toEventRow } from '../../src/adapters/sql/rows.js';
+import type { SqlStore } from '../../src/adapters/sql/sql-store.js';
+import { freshPgSchema } from '../helpers/services.js';
+import { T0, makeEvent } from './store.fixtures.js';
+
+async function migrateBeforeSenders(db: Kysely<any>, dialect: SqlDialect, schema?: string): Promise<void> {
+  const all = migrationsFor(dialect);
+  const before = Object.keys(all).filter((name) => name < '005');
+  const migrator = new Migrator({
+    db, ...(schema ? { migrationTableSchema: schema } : {}),
+    provider: { getMigrations: async () => Object.fromEntries(before.map((name) => [name, all[name]!])) },
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error;
+}
+
+async function checkUpgrade(store: SqlStore, migrateOld: () => Promise<void>): Promise<void> {
+  await migrateOld();
+  const db = store.db as Kysely<any>;
+  const tenantId = 'tenant-senders';
+  const old = makeEvent(tenantId, T0 + 1, { type: 'article.created', userId: 'alice', data: { articleId: 'a1' } });
+  const { sender_role: _none, ...row } = toEventRow(old);
+  await db.insertInto('events').values(row).execute();
+
+  await store.migrate();
+  expect(await store.events.get(tenantId, old.id)).toEqual({ ...old, senderRole: null });
+  const fresh = makeEvent(tenantId, T0 + 2, { senderRole: 'member', userId: 'alice' });
+  await store.events.append([fresh], 0);
+  expect((await store.events.getMany([old.id, fresh.id])).map((e) => [e.id, e.senderRole]).sort()).toEqual([[old.id, null], [fresh.id, 'member']].sort());
+}
+
+describe('migration 005 (sender role of events)', () => {
+  it('adds the column on SQLite; old rows have no sender', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eventrag-migration-'));
+    const store = createSqliteStore({ filename: join(dir, 'store.db') });
+    try {
+      await checkUpgrade(store, () => migrateBeforeSenders(store.db, 'sqlite'));
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('adds the column on PostgreSQL; old rows have no sender', async () => {
+    const pg = await freshPgSchema();
+    const store = createPostgresStore({ connectionString: pg.connectionString, schema: pg.schema, maxConnections: 2 });
+    try {
+      await checkUpgrade(store, () => migrateBeforeSenders(store.db, 'postgres', pg.schema));
+    } finally {
+      await store.close();
+      await pg.drop();
+    }
+  });
+});
