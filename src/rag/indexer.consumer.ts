@@ -3,6 +3,7 @@
  * Rules come from each collection's `sources`; template collections (articles, customers) are
  * created from their template the first time one of their events arrives. In a per-user
  * collection (see member-view.ts) each document's owner is the user of the event that wrote it.
+ * Events sent with a member key write into a shared collection only where it allows member writes.
  */
 import type { ConsumerDefinition } from '../events/consumers/consumer.registry.js';
 import type { Logger } from '../platform/logger.js';
@@ -11,7 +12,7 @@ import type { Collection } from './collections/collections.repo.js';
 import { INDEXER, type CollectionsService } from './collections/collections.service.js';
 import { DOCUMENT_ID_MAX_LENGTH, type SourceRule } from './collections/collection.schemas.js';
 import { TEMPLATES } from './collections/templates.js';
-import { OWNER_FIELD, ownerOf, scopeOf } from './member-view.js';
+import { OWNER_FIELD, ownerOf, scopeOf, senderMayWrite } from './member-view.js';
 import { readPath } from './documents/document-text.js';
 import type { DocumentIndexer } from './documents/document-indexer.js';
 
@@ -29,6 +30,8 @@ async function targetsOf(deps: IndexerDeps, event: EventRecord): Promise<Array<{
   const targets = existing.flatMap((collection) => collection.settings.sources.filter((s) => s.type === event.type).map((rule) => ({ collection, rule })));
   for (const template of TEMPLATES) {
     if (!template.autoCreate || existing.some((c) => c.name === template.name)) continue;
+    // A member's event creates no shared collection it could not write into.
+    if (!senderMayWrite(event.senderRole, { settings: template.settings, template: template.name })) continue;
     const rule = template.settings.sources.find((s) => s.type === event.type);
     if (rule) targets.push({ collection: await deps.collections.ensureFromTemplate(event.tenantId, template.name), rule });
   }
@@ -43,6 +46,13 @@ function documentIdOf(event: EventRecord, rule: SourceRule): string | null {
   return id.length > 0 && id.length <= DOCUMENT_ID_MAX_LENGTH ? id : null;
 }
 
+/** Whether the event's sender may write into the collection; logs the skip when not. */
+function mayWrite(logger: Logger, event: EventRecord, collection: Collection): boolean {
+  if (senderMayWrite(event.senderRole, collection)) return true;
+  logger.info({ collection: collection.name, eventId: event.id, type: event.type }, 'event from a member for a shared collection without memberWrites; skipped');
+  return false;
+}
+
 async function applyDocumentEvent(deps: IndexerDeps, event: EventRecord): Promise<void> {
   const data = event.data as DocumentEventData;
   const collection = (await deps.collections.list(event.tenantId)).find((c) => c.name === data.collection);
@@ -50,8 +60,10 @@ async function applyDocumentEvent(deps: IndexerDeps, event: EventRecord): Promis
     deps.logger.info({ collection: data.collection }, 'document event for a collection that no longer exists');
     return;
   }
-  // A document event about a user (every event a member sends is) writes only that user's documents.
-  if (event.userId !== null && scopeOf(collection) === 'shared') {
+  if (!mayWrite(deps.logger, event, collection)) return;
+  // A document event about a user writes only that user's documents, unless it is a member's
+  // event for a shared collection that takes members' writes (let through by mayWrite).
+  if (event.userId !== null && scopeOf(collection) === 'shared' && event.senderRole !== 'member') {
     deps.logger.warn({ collection: collection.name, eventId: event.id }, 'document event about a user for a shared collection; skipped');
     return;
   }
@@ -89,6 +101,7 @@ export function indexerConsumer(deps: IndexerDeps, initialTypes: string[]): Cons
     async handle(event, context) {
       if (event.type === 'document.upserted' || event.type === 'document.deleted') return applyDocumentEvent(deps, event);
       for (const { collection, rule } of await targetsOf(deps, event)) {
+        if (!mayWrite(context.logger, event, collection)) continue;
         const documentId = documentIdOf(event, rule);
         if (documentId === null) {
           context.logger.warn({ collection: collection.name, idField: rule.idField }, `event has no document id (or one over ${DOCUMENT_ID_MAX_LENGTH} characters); skipped`);

@@ -11,7 +11,12 @@
  * The owner of a document in a per-user collection is its reserved metadata field `userId`: the
  * user of the event that wrote it (members can only write events about themselves), or, for a
  * document written through the documents API by an admin or ingest key, its `userId` field.
+ *
+ * What members write: their events write the documents they own in per-user collections; in a
+ * shared collection, which every user of the tenant reads, only where the collection allows it
+ * (`memberWrites: true`). Each event records its sender's role for this (see senderMayWrite).
  */
+import type { SenderRole } from '../ports/events.types.js';
 import type { Role } from '../ports/store.port.js';
 import type { Collection } from './collections/collections.repo.js';
 import type { CollectionScope } from './collections/collection.schemas.js';
@@ -40,6 +45,21 @@ export type CollectionView =
 export function scopeOf(collection: Pick<Collection, 'settings' | 'template'>): CollectionScope {
   const template = collection.template === null ? undefined : TEMPLATE_BY_NAME.get(collection.template);
   return collection.settings.scope ?? template?.settings.scope ?? 'shared';
+}
+
+/** Whether members' events may write into a shared collection (default false; stored collections without the setting: false). */
+export function memberWritesOf(collection: Pick<Collection, 'settings'>): boolean {
+  return collection.settings.memberWrites === true;
+}
+
+/**
+ * Whether an event from this sender may write documents into the collection: a member's only into
+ * a per-user collection (as its owner) or a shared one with `memberWrites`. Events stored before
+ * senders were recorded (null) are applied as they always were, so replays stay identical.
+ */
+export function senderMayWrite(senderRole: SenderRole | null, collection: Pick<Collection, 'settings' | 'template'>): boolean {
+  if (senderRole !== 'member') return true;
+  return scopeOf(collection) === 'user' || memberWritesOf(collection);
 }
 
 export function collectionView(viewer: Viewer, collection: Pick<Collection, 'settings' | 'template'>): CollectionView {

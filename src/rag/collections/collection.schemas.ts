@@ -31,6 +31,10 @@ export const CollectionScopeSchema = Type.Union([Type.Literal('shared'), Type.Li
 });
 export type CollectionScope = Static<typeof CollectionScopeSchema>;
 
+const MemberWrites = Type.Boolean({
+  description: 'Shared collections only: whether events sent with a member key write documents here (default false: a member\'s article.created changes nothing every user searches). Per-user collections always take members\' events about themselves',
+});
+
 // No `default` keywords here: a field the body leaves out must keep the template's value
 // (defaults are applied in CollectionsService.settingsFrom).
 const Metadata = Type.Record(Type.String({ pattern: FIELD_PATH_PATTERN }), MetadataTypeSchema, { maxProperties: 64, additionalProperties: false, description: 'Filterable fields and their types (default none)' });
@@ -46,6 +50,7 @@ export const CollectionSettingsSchema = Type.Object({
   language: Language,
   sources: Sources,
   scope: Type.Optional(CollectionScopeSchema),
+  memberWrites: Type.Optional(MemberWrites),
 }, { additionalProperties: false });
 export type CollectionSettings = Static<typeof CollectionSettingsSchema>;
 
@@ -59,6 +64,7 @@ export const CreateCollectionSchema = Type.Object({
   language: Type.Optional(Language),
   sources: Type.Optional(Sources),
   scope: Type.Optional(CollectionScopeSchema),
+  memberWrites: Type.Optional(MemberWrites),
 }, { additionalProperties: false });
 export type CreateCollection = Static<typeof CreateCollectionSchema>;
 
@@ -77,6 +83,7 @@ export const CollectionSchema = Type.Object({
   template: Type.Union([Type.String(), Type.Null()]),
   ...CollectionSettingsSchema.properties,
   scope: CollectionScopeSchema,
+  memberWrites: MemberWrites,
   embedder: Type.Object({ model: Type.String(), dimension: Type.Integer() }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),

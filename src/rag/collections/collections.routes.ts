@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { ADMIN_ONLY } from '../../http/auth.plugin.js';
 import { ProblemSchema } from '../../http/problem.js';
 import type { SearchIndex } from '../../ports/search-index.port.js';
-import { collectionView, scopeOf } from '../member-view.js';
+import { collectionView, memberWritesOf, scopeOf } from '../member-view.js';
 import { CollectionParams, CollectionSchema, CreateCollectionSchema, PatchCollectionSchema } from './collection.schemas.js';
 import type { Collection, CollectionsRepo } from './collections.repo.js';
 import type { CollectionsService } from './collections.service.js';
@@ -23,7 +23,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export function collectionJson(c: Collection) {
   return {
-    name: c.name, template: c.template, ...c.settings, scope: scopeOf(c), embedder: { model: c.embedderModel, dimension: c.dimension },
+    name: c.name, template: c.template, ...c.settings, scope: scopeOf(c), memberWrites: memberWritesOf(c), embedder: { model: c.embedderModel, dimension: c.dimension },
     createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt),
   };
 }

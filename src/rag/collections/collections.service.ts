@@ -38,7 +38,7 @@ function settingsFrom(input: CreateCollection | PatchCollection, base: Collectio
   return {
     textFields, ...(titleField ? { titleField } : {}), chunking,
     metadata: withOwnerField(input.metadata ?? base?.metadata ?? {}, scope), language: input.language ?? base?.language ?? 'auto',
-    sources: input.sources ?? base?.sources ?? [], scope,
+    sources: input.sources ?? base?.sources ?? [], scope, memberWrites: input.memberWrites ?? base?.memberWrites ?? false,
   };
 }
 

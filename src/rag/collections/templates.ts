@@ -1,6 +1,7 @@
 /**
  * Built-in collection templates. `autoCreate` ones appear the first time a matching event arrives.
  * `user-events` and `chat-messages` are per-user (`scope: 'user'`): a member finds only their own.
+ * The shared ones take no writes from members' events (`memberWrites: false`).
  */
 import type { CollectionSettings } from './collection.schemas.js';
 
@@ -17,7 +18,7 @@ export const TEMPLATES: readonly CollectionTemplate[] = [
     name: 'articles', autoCreate: true,
     settings: {
       textFields: ['name', 'description', 'category'], titleField: 'name', language: 'auto', chunking,
-      metadata: { category: 'string', price: 'number', stock: 'number' }, scope: 'shared',
+      metadata: { category: 'string', price: 'number', stock: 'number' }, scope: 'shared', memberWrites: false,
       sources: [
         { type: 'article.created', op: 'upsert', idField: 'articleId' },
         { type: 'article.updated', op: 'upsert', idField: 'articleId' },
@@ -29,7 +30,7 @@ export const TEMPLATES: readonly CollectionTemplate[] = [
     name: 'customers', autoCreate: true,
     settings: {
       textFields: ['name', 'company', 'email', 'notes'], titleField: 'name', language: 'auto', chunking,
-      metadata: { company: 'string' }, scope: 'shared',
+      metadata: { company: 'string' }, scope: 'shared', memberWrites: false,
       sources: [{ type: 'customer.created', op: 'upsert', idField: 'customerId' }],
     },
   },
@@ -37,7 +38,7 @@ export const TEMPLATES: readonly CollectionTemplate[] = [
     name: 'policies', autoCreate: false,
     settings: {
       textFields: ['title', 'body'], titleField: 'title', language: 'auto', chunking: { size: 1000, overlap: 150, markdown: true },
-      metadata: { category: 'string', effectiveDate: 'string' }, scope: 'shared',
+      metadata: { category: 'string', effectiveDate: 'string' }, scope: 'shared', memberWrites: false,
       sources: [],
     },
   },
