@@ -119,6 +119,25 @@ describe('collections made by an admin', () => {
     expect((await readDoc('guestbook', 'e1')).json().fields.text).toBe('Hello from Alice');
   });
 
+  it('a shared collection fed by tracked searches never shows one member\'s queries to everyone', async () => {
+    const created = await t.call('POST', '/v1/collections', { name: 'searches', textFields: ['query'], sources: [{ type: 'search.performed', op: 'upsert', idField: '$eventId', includeEnvelope: true }] });
+    expect(created.statusCode, created.body).toBe(201);
+    expect((await t.call('POST', '/v1/search', { collections: ['searches'], query: 'kumquat secret diagnosis' }, alice)).statusCode).toBe(200);
+    expect((await t.call('POST', '/v1/search', { collections: ['searches'], query: 'kumquat shop inventory' })).statusCode).toBe(200);
+    const tracked = await eventually(async () => {
+      const items = (await t.call('GET', '/v1/events?type=search.performed&limit=1000')).json().items as Array<{ id: string; data: { query?: string }; senderRole: string }>;
+      const mine = items.filter((e) => e.data.query?.startsWith('kumquat'));
+      return mine.length === 2 ? mine : null;
+    });
+    for (const { id } of tracked) {
+      await eventually(async () => (await t.call('GET', `/v1/events/${id}`)).json().deliveries.find((d: { consumer: string }) => d.consumer === 'indexer')?.status === 'done');
+    }
+    expect(tracked.map((e) => [e.data.query, e.senderRole]).sort()).toEqual([['kumquat secret diagnosis', 'member'], ['kumquat shop inventory', 'admin']]);
+    const found = await searchText('searches', 'kumquat');
+    expect(found).toContain('kumquat shop inventory');
+    expect(found).not.toContain('diagnosis');
+  });
+
   it('per-user collections are unchanged: a member\'s events write her own documents', async () => {
     expect((await t.call('POST', '/v1/collections', { name: 'user-events', template: 'user-events' })).statusCode).toBe(201);
     const id = await sendIndexed({ type: 'query.executed', data: { query: 'wombat facts' } }, alice);
