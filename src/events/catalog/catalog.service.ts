@@ -1,8 +1,10 @@
 /**
  * The event catalog: built-in types plus each tenant's registered types, with compiled
  * validators for `data`. Unknown types pass as `custom` unless the tenant is in strict mode.
- * A tenant's schema is checked by schema-guard.ts before it is stored, and its patterns run on
- * RE2, so validating an event never stalls the server (see docs/ingest.md, "Event catalog").
+ * A tenant's schema is checked by schema-guard.ts before it is stored, then compiled and run in
+ * worker threads under time limits (schema-validator.pool.ts) with its patterns on RE2, so no
+ * schema or event can stall the server (see docs/ingest.md, "Event catalog"). Built-in types are
+ * validated here, on the main thread.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
