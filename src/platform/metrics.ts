@@ -12,6 +12,8 @@ export interface Metrics {
   degraded: Counter<'component' | 'reason'>;
   streamClients: Gauge<'transport'>;
   streamDropped: Counter<'transport'>;
+  /** Events the indexer did not apply to a collection, by reason (`member_write`: a member's event for a shared collection). */
+  indexerSkipped: Counter<'reason'>;
 }
 
 export function createMetrics(): Metrics {
@@ -45,5 +47,6 @@ export function createMetrics(): Metrics {
     degraded: new Counter({ name: 'eventrag_degraded_total', help: 'Responses served in a degraded mode', labelNames: ['component', 'reason'], registers: [registry] }),
     streamClients: new Gauge({ name: 'eventrag_stream_clients', help: 'Connected realtime clients', labelNames: ['transport'], registers: [registry] }),
     streamDropped: new Counter({ name: 'eventrag_stream_dropped_total', help: 'Realtime clients dropped for being slow', labelNames: ['transport'], registers: [registry] }),
+    indexerSkipped: new Counter({ name: 'eventrag_indexer_skipped_total', help: 'Events the indexer did not apply to a collection, by reason', labelNames: ['reason'], registers: [registry] }),
   };
 }

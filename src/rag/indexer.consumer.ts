@@ -7,6 +7,7 @@
  */
 import type { ConsumerDefinition } from '../events/consumers/consumer.registry.js';
 import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
 import type { EventRecord } from '../ports/events.types.js';
 import type { Collection } from './collections/collections.repo.js';
 import { INDEXER, type CollectionsService } from './collections/collections.service.js';
@@ -21,6 +22,8 @@ interface DocumentEventData { collection: string; documentId: string; fields?: R
 export interface IndexerDeps {
   collections: CollectionsService;
   indexer: DocumentIndexer;
+  /** Counts skipped events (optional for in-process tools). */
+  metrics?: Pick<Metrics, 'indexerSkipped'>;
   logger: Logger;
 }
 
@@ -47,8 +50,9 @@ function documentIdOf(event: EventRecord, rule: SourceRule): string | null {
 }
 
 /** Whether the event's sender may write into the collection; logs the skip when not. */
-function mayWrite(logger: Logger, event: EventRecord, collection: Collection): boolean {
+function mayWrite(deps: IndexerDeps, logger: Logger, event: EventRecord, collection: Collection): boolean {
   if (senderMayWrite(event.senderRole, collection)) return true;
+  deps.metrics?.indexerSkipped.inc({ reason: 'member_write' });
   logger.info({ collection: collection.name, eventId: event.id, type: event.type }, 'event from a member for a shared collection without memberWrites; skipped');
   return false;
 }
@@ -60,7 +64,7 @@ async function applyDocumentEvent(deps: IndexerDeps, event: EventRecord): Promis
     deps.logger.info({ collection: data.collection }, 'document event for a collection that no longer exists');
     return;
   }
-  if (!mayWrite(deps.logger, event, collection)) return;
+  if (!mayWrite(deps, deps.logger, event, collection)) return;
   // A document event about a user writes only that user's documents, unless it is a member's
   // event for a shared collection that takes members' writes (let through by mayWrite).
   if (event.userId !== null && scopeOf(collection) === 'shared' && event.senderRole !== 'member') {
@@ -101,7 +105,7 @@ export function indexerConsumer(deps: IndexerDeps, initialTypes: string[]): Cons
     async handle(event, context) {
       if (event.type === 'document.upserted' || event.type === 'document.deleted') return applyDocumentEvent(deps, event);
       for (const { collection, rule } of await targetsOf(deps, event)) {
-        if (!mayWrite(context.logger, event, collection)) continue;
+        if (!mayWrite(deps, context.logger, event, collection)) continue;
         const documentId = documentIdOf(event, rule);
         if (documentId === null) {
           context.logger.warn({ collection: collection.name, idField: rule.idField }, `event has no document id (or one over ${DOCUMENT_ID_MAX_LENGTH} characters); skipped`);

@@ -114,7 +114,7 @@ export async function createRetrieval(deps: RetrievalDeps) {
   }
   const collections = new CollectionsService({ repo, index, embedder, cache, replay: deps.replay });
   const documentIndexer = new DocumentIndexer({ repo, index, embedderFor: () => embedder, cache });
-  const consumer = indexerConsumer({ collections, indexer: documentIndexer, logger: logger.child({ consumer: 'indexer' }) }, await collections.sourceTypes());
+  const consumer = indexerConsumer({ collections, indexer: documentIndexer, metrics: deps.metrics, logger: logger.child({ consumer: 'indexer' }) }, await collections.sourceTypes());
   const refresh = setInterval(() => { consumer.refreshTypes().catch((error: unknown) => logger.warn({ err: error }, 'refreshing indexer types failed')); }, 30_000);
   refresh.unref();
   const search = new SearchService({ collections, index, embedder, cache });

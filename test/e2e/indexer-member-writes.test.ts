@@ -47,6 +47,7 @@ describe('template collections (articles, customers)', () => {
     expect((await readDoc('articles', 'a1')).json().fields.name).toBe('Blue kettle');
     expect((await readDoc('articles', 'a2')).statusCode).toBe(404);
     expect(await searchText('articles', 'Zebracorn')).not.toContain('Zebracorn');
+    expect((await t.call('GET', '/metrics', undefined, null)).body).toMatch(/eventrag_indexer_skipped_total\{reason="member_write"\} [3-9]/);
     expect(await searchText('articles', 'kettle')).toContain('Blue kettle');
 
     // The member's events themselves are stored, as events about her, sent by a member.
