@@ -6,7 +6,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { file, multipartBody, multipartHeaders, type Part } from '../helpers/uploads.js';
+import { BOUNDARY, file, multipartBody, multipartHeaders, type Part } from '../helpers/uploads.js';
 
 let t: TestApp;
 let port: number;
@@ -76,6 +76,25 @@ describe('malformed multipart bodies', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  it('answers 400 for a body cut between two parts, storing neither', async () => {
+    const whole = multipartBody([file('first.txt', 'text/plain', 'complete part'), file('second.txt', 'text/plain', 'never arrives')]);
+    // Cut just after the delimiter that ends the first part: the parser stops quietly there.
+    const cut = whole.subarray(0, whole.indexOf(`--${BOUNDARY}`, whole.indexOf('complete part')) + BOUNDARY.length + 2);
+    const res = await rawPost({ ...multipartHeaders(), 'content-length': cut.length }, cut);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'VALIDATION_FAILED', detail: expect.stringContaining('closing boundary') });
+    expect((await t.call('GET', '/v1/collections/kb/documents/first')).statusCode).toBe(404);
+    const unclosed = multipartBody([file('open.txt', 'text/plain', 'no closing delimiter')], undefined, false);
+    expectProblem(await post(unclosed), 400, 'VALIDATION_FAILED');
+  });
+
+  it('accepts a quoted boundary and an epilogue after the closing delimiter', async () => {
+    const boundary = 'with space';
+    const body = Buffer.concat([multipartBody([file('quoted.txt', 'text/plain', 'quoted boundary')], boundary), Buffer.from('epilogue, ignored')]);
+    const res = await post(body, { 'content-type': `multipart/form-data; boundary="${boundary}"` });
+    expect(res.statusCode).toBe(202);
   });
 
   it('answers 400 for a file part without a filename', async () => {

@@ -11,6 +11,7 @@ import { AppError } from '../../platform/errors.js';
 import type { DocumentsRoutesOptions } from './documents.routes.js';
 import { WRITE_DOCUMENT_ROLES, writeDocument } from './documents.routes.js';
 import { fileKind, TextExtractor, textTooLarge } from './extract-text.js';
+import { watchClosingDelimiter } from './multipart-end.js';
 
 /** Limits of uploads (from the configuration: UPLOAD_*, EVENT_MAX_BYTES). */
 export interface UploadSettings {
@@ -63,11 +64,21 @@ const fileTooLarge = (fileName: string, limit: number) => new AppError('DOCUMENT
   detail: `${fileName} is larger than ${limit} bytes, the largest file an upload may carry (UPLOAD_MAX_BYTES)`, details: { limitBytes: limit },
 });
 
+/** The chunks of a file part; the parser closing it early (a body cut short) is the sender's error. */
+async function* partChunks(part: MultipartFile): AsyncGenerator<Buffer> {
+  try {
+    yield* part.file as AsyncIterable<Buffer>;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+    throw new AppError('VALIDATION_FAILED', { detail: `multipart body is malformed: ${part.filename} ends before its part does` });
+  }
+}
+
 /** Reads a file part into a buffer of its own, refusing it (413) as soon as it is over `maxBytes`. */
 async function readPart(part: MultipartFile, maxBytes: number, tooLarge: () => AppError): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of part.file as AsyncIterable<Buffer>) {
+  for await (const chunk of partChunks(part)) {
     size += chunk.length;
     if (size > maxBytes || part.file.truncated) throw tooLarge();
     chunks.push(chunk);
@@ -105,7 +116,9 @@ async function readFiles(request: FastifyRequest, collectionName: string, fieldN
   const ready: ReadyFile[] = [];
   let explicitId: string | undefined;
   const limits = { fileSize: uploads.maxFileBytes, files: UPLOAD_MAX_FILES, fields: UPLOAD_MAX_FIELDS, fieldSize: FIELD_MAX_BYTES, parts: UPLOAD_MAX_FILES + UPLOAD_MAX_FIELDS };
-  for await (const part of request.parts({ limits })) {
+  const parts = request.parts({ limits });
+  const ended = watchClosingDelimiter(request.raw); // attached in the same tick as the parser, so both see every byte
+  for await (const part of parts) {
     if (part.type === 'field') {
       if (part.fieldname === 'id') explicitId = documentIdField(part);
       continue;
@@ -119,6 +132,7 @@ async function readFiles(request: FastifyRequest, collectionName: string, fieldN
     if (eventBytes > uploads.maxEventBytes) throw eventTooLarge(part.filename, eventBytes, uploads.maxEventBytes);
     ready.push({ documentId, fileName: part.filename, fields, characters: extracted.text.length });
   }
+  if (!ended()) throw new AppError('VALIDATION_FAILED', { detail: 'multipart body is malformed: it ends before its closing boundary' });
   return ready;
 }
 
