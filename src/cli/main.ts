@@ -5,7 +5,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
 import { createBackends } from '../backends.js';
-import { createApp } from '../main.js';
 import { createApiKey } from '../identity/keys.service.js';
 import { createLogger } from '../platform/logger.js';
 import { logDestination } from '../platform/log-format.js';
@@ -13,12 +12,12 @@ import { isAppError } from '../platform/errors.js';
 import { ROLES, type Role } from '../ports/store.port.js';
 import type { SearchMode } from '../ports/search-index.port.js';
 import type { LanguageSetting } from '../rag/text/language.js';
-import { missingBeirFiles, runEvalCommand } from './eval.command.js';
-import { ingestCommand, searchCommand } from './data.commands.js';
-import { formatBanner, formatDemoKeys } from './banner.js';
-import { demoCommand } from './demo/demo.command.js';
 import { DemoError } from './demo/demo.client.js';
 import { explainStartupError } from './startup-errors.js';
+
+// The server, the evaluation harness and the demo loader are imported when their command runs,
+// so store commands (migrate, tenants, keys) start without loading the HTTP stack.
+const loadApp = () => import('../main.js');
 
 const USAGE = `usage: eventrag <command> [options]
 
@@ -62,6 +61,7 @@ async function withStore<T>(config: Config, work: (backends: Awaited<ReturnType<
 }
 
 async function serve(config: Config, consumers?: string[]): Promise<void> {
+  const [{ createApp }, { formatBanner, formatDemoKeys }] = await Promise.all([loadApp(), import('./banner.js')]);
   const app = await createApp(config);
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -136,7 +136,7 @@ async function run(argv: string[]): Promise<void> {
       return replay(values);
     case 'ingest':
       if (!values.tenant) fail('ingest needs --tenant SLUG');
-      return ingestCommand(values.tenant, values.file);
+      return (await import('./data.commands.js')).ingestCommand(values.tenant, values.file);
     case 'search': {
       const query = positionals.join(' ').trim();
       if (!values.tenant || !values.collections || !query) fail('usage: eventrag search --tenant SLUG --collections a,b <query>');
@@ -144,7 +144,7 @@ async function run(argv: string[]): Promise<void> {
       if (!['hybrid', 'lexical', 'dense'].includes(mode)) fail('--mode must be hybrid, lexical or dense');
       const limit = Number(values.limit ?? 10);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) fail('--limit must be an integer from 1 to 1000');
-      return searchCommand(values.tenant, query, values.collections.split(',').map((c) => c.trim()).filter(Boolean), mode, limit);
+      return (await import('./data.commands.js')).searchCommand(values.tenant, query, values.collections.split(',').map((c) => c.trim()).filter(Boolean), mode, limit);
     }
     case 'eval': {
       if (!values.dataset) fail('eval needs --dataset DIR (a BEIR folder: corpus.jsonl, queries.jsonl, qrels/)');
@@ -154,6 +154,7 @@ async function run(argv: string[]): Promise<void> {
       if (!['auto', 'en', 'de'].includes(language)) fail('--language must be auto, en or de');
       const chunkSize = Number(values['chunk-size'] ?? 4000);
       if (!Number.isInteger(chunkSize) || chunkSize < 50) fail('--chunk-size must be an integer of at least 50');
+      const { missingBeirFiles, runEvalCommand } = await import('./eval.command.js');
       const missing = missingBeirFiles(values.dataset, values.split ?? 'test');
       if (missing.length > 0) fail(`${values.dataset} is not a BEIR dataset folder: ${missing.join(', ')} missing`);
       return runEvalCommand({ dataset: values.dataset, split: values.split ?? 'test', mode, language, chunkSize });
@@ -171,6 +172,7 @@ async function demo(values: Record<string, string | boolean | undefined>): Promi
   const url = (values.url as string | undefined) ?? `http://localhost:${config.PORT}`;
   if (!/^https?:\/\/[^/]+/.test(url)) fail('--url must be an http:// or https:// URL, e.g. http://localhost:3000');
   const key = (values.key as string | undefined) ?? (process.env.EVENTRAG_ADMIN_KEY || undefined);
+  const { demoCommand } = await import('./demo/demo.command.js');
   return demoCommand(config, { url, key, tenant: (values.tenant as string | undefined) ?? 'demo' });
 }
 
@@ -190,6 +192,7 @@ async function replay(values: Record<string, string | boolean | undefined>): Pro
     types: (values.types as string | undefined)?.split(',').map((t) => t.trim()).filter(Boolean),
     userId: values.user as string | undefined,
   };
+  const { createApp } = await loadApp();
   const app = await createApp(loadConfig({ ROLE: 'worker', DEMO_TENANT: false, LOG_LEVEL: 'warn' }));
   try {
     const tenant = await app.backends.store.tenants.bySlug(tenantSlug);

@@ -14,7 +14,8 @@ const cli = (...args: string[]) => run(process.execPath, [BIN, ...args], { env }
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-describe('eventrag CLI', () => {
+// Each test spawns several CLI processes (about 2 s of start-up each on 2 cores), so it gets more than the default 30 s.
+describe('eventrag CLI', { timeout: 90_000 }, () => {
   it('migrates, creates tenants idempotently and prints a key alone', async () => {
     await cli('migrate');
     const first = JSON.parse((await cli('tenants', 'create', 'acme')).stdout);
@@ -43,7 +44,7 @@ describe('eventrag CLI', () => {
   });
 });
 
-describe('eventrag ingest and search', () => {
+describe('eventrag ingest and search', { timeout: 90_000 }, () => {
   it('appends JSON lines of events, reporting rejected lines, and searches what a worker indexed', { timeout: 90_000 }, async () => {
     const { writeFileSync } = await import('node:fs');
     const file = join(dataDir, 'events.jsonl');
