@@ -11,8 +11,8 @@ import { AppError, type FieldError } from '../../platform/errors.js';
 import { CompiledSchemas, toFieldErrors } from './schema-cache.js';
 import { re2RegExp, UnsafePatternError } from './schema-guard.js';
 
-export type SchemaJob = { id: number; key: string; text: string } & ({ kind: 'compile' } | { kind: 'validate'; data: unknown });
-export type SchemaReply = { id: number } & ({ ok: true; errors: FieldError[] } | { ok: false; detail: string });
+export type SchemaJob = { key: string; text: string } & ({ kind: 'compile' } | { kind: 'validate'; data: unknown });
+export type SchemaReply = { ok: true; errors: FieldError[] } | { ok: false; detail: string };
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -35,18 +35,18 @@ function compile(schema: Record<string, unknown>): ValidateFunction {
 const compiled = new CompiledSchemas((text) => compile(JSON.parse(text) as Record<string, unknown>));
 
 /** Tells the pool which phase a job is in, so compiling runs under its own, longer time limit. */
-export type SchemaProgress = { id: number; phase: 'compile' | 'validate' };
+export type SchemaProgress = { phase: 'compile' | 'validate' };
 
 function handle(job: SchemaJob, progress: (message: SchemaProgress) => void): SchemaReply {
   try {
     const cold = !compiled.has(job.key);
-    if (cold && job.kind === 'validate') progress({ id: job.id, phase: 'compile' });
+    if (cold && job.kind === 'validate') progress({ phase: 'compile' });
     const validate = compiled.get(job.key, job.text);
-    if (job.kind === 'compile') return { id: job.id, ok: true, errors: [] };
-    if (cold) progress({ id: job.id, phase: 'validate' });
-    return { id: job.id, ok: true, errors: validate(job.data ?? {}) ? [] : toFieldErrors(validate.errors) };
+    if (job.kind === 'compile') return { ok: true, errors: [] };
+    if (cold) progress({ phase: 'validate' });
+    return { ok: true, errors: validate(job.data ?? {}) ? [] : toFieldErrors(validate.errors) };
   } catch (error) {
-    return { id: job.id, ok: false, detail: error instanceof Error ? error.message : String(error) };
+    return { ok: false, detail: error instanceof Error ? error.message : String(error) };
   }
 }
 
