@@ -49,6 +49,8 @@ export interface WorkerPoolOptions<Job, Result> extends WorkerLimits {
   idleMs?: number;
   /** The 429's detail when the queue is full. */
   busyDetail: string;
+  /** Most jobs (running and waiting) one key may hold, so one key cannot fill the queue; unset = no limit. */
+  perKeyLimit?: number;
 }
 
 interface Waiting<Job, Result> { job: Job; key: string; resolve: (result: Result) => void; reject: (error: unknown) => void }
@@ -62,6 +64,8 @@ export class WorkerPool<Job, Result> {
   readonly #waiting: Waiting<Job, Result>[] = [];
   /** Running jobs per key: the next job is the oldest of a key with the fewest running. */
   readonly #runningBy = new Map<string, number>();
+  /** Jobs running or waiting per key, for `perKeyLimit`. */
+  readonly #heldBy = new Map<string, number>();
   #running = 0;
   #closed = false;
 
@@ -77,10 +81,20 @@ export class WorkerPool<Job, Result> {
     if (this.#running >= this.options.workers && this.#waiting.length >= this.options.queue) {
       return Promise.reject(new AppError('RATE_LIMITED', { detail: this.options.busyDetail }));
     }
-    return new Promise((resolve, reject) => {
+    const held = this.#heldBy.get(key) ?? 0;
+    if (this.options.perKeyLimit !== undefined && held >= this.options.perKeyLimit) {
+      return Promise.reject(new AppError('RATE_LIMITED', { detail: this.options.busyDetail }));
+    }
+    this.#heldBy.set(key, held + 1);
+    const release = () => {
+      const left = (this.#heldBy.get(key) ?? 1) - 1;
+      if (left > 0) this.#heldBy.set(key, left);
+      else this.#heldBy.delete(key);
+    };
+    return new Promise<Result>((resolve, reject) => {
       this.#waiting.push({ job, key, resolve, reject });
       this.#drain();
-    });
+    }).finally(release);
   }
 
   /** Jobs running or waiting. */

@@ -56,6 +56,15 @@ describe('WorkerPool', () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(512 * 1024 * 1024);
   });
 
+  it('refuses a key past perKeyLimit while another key is still served', async () => {
+    const p = create({ workers: 1, queue: 10, perKeyLimit: 2, timeLimit: (job) => (job === 'hang' ? 300 : 60_000) });
+    const held = [p.run('hang', 'noisy'), p.run('hang', 'noisy')];
+    await expect(p.run('third', 'noisy')).rejects.toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+    await expect(p.run('quiet', 'calm')).resolves.toMatchObject({ echo: 'quiet' });
+    await Promise.all(held);
+    await expect(p.run('again', 'noisy')).resolves.toMatchObject({ echo: 'again' });
+  });
+
   it('lets keys take turns: a waiting job of an idle key runs before another of a busy key', async () => {
     const p = create({ workers: 2, queue: 4, timeLimit: (job) => (job === 'hang' ? 300 : 60_000) });
     void p.run('hang', 'a');

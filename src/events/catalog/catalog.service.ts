@@ -93,7 +93,7 @@ export class CatalogService {
     if (registered.error) throw registered.error;
     if (registered.category !== null && registered.schema) {
       const { key, text } = registered.schema;
-      const validate = (data: unknown) => this.#pool.run({ kind: 'validate', key, text, data });
+      const validate = (data: unknown) => this.#pool.run({ kind: 'validate', key, text, data }, tenant.id);
       return { type, category: registered.category, origin: 'registered', validate, subjectOf: noSubject };
     }
     if (tenant.settings.strictTypes) {
@@ -132,7 +132,7 @@ export class CatalogService {
     if (BUILT_IN_BY_TYPE.has(input.type)) throw new AppError('EVENT_TYPE_BUILT_IN', { detail: `${input.type} is built in` });
     checkSchemaSafety(input.schema, this.#limits);
     const text = JSON.stringify(input.schema);
-    await this.#pool.run({ kind: 'compile', key: schemaKey(text), text });
+    await this.#pool.run({ kind: 'compile', key: schemaKey(text), text }, tenantId);
     await this.#checkQuota(tenantId, input.type, input.schema);
     await this.store.catalog.upsert({ tenantId, ...input, createdAt: Date.now() });
     this.#registered.delete(`${tenantId}\u0000${input.type}`);

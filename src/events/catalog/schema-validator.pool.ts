@@ -44,12 +44,17 @@ export class SchemaValidatorPool {
       stageOf: (message) => (typeof message === 'object' && message !== null && 'phase' in message ? (message as SchemaProgress).phase : undefined),
       failed: unsafe,
       busyDetail: 'too many events are waiting for schema validation; retry shortly',
+      perKeyLimit: Math.max(1, Math.floor(options.queue / 4)),
     });
   }
 
-  /** Compiles (kind `compile`) or validates in a worker; resolves the field errors, rejects with an AppError. */
-  async run(job: SchemaJob): Promise<FieldError[]> {
-    const reply = await this.#pool.run(job);
+  /**
+   * Compiles (kind `compile`) or validates in a worker; resolves the field errors, rejects with an
+   * AppError. Tenants take turns for the workers and each may hold a quarter of the queue, so a
+   * tenant with slow schemas never keeps another's events waiting.
+   */
+  async run(job: SchemaJob, tenantId: string): Promise<FieldError[]> {
+    const reply = await this.#pool.run(job, tenantId);
     if (reply.ok) return reply.errors;
     throw new AppError('CATALOG_SCHEMA_UNSAFE', { detail: reply.detail, errors: [{ pointer: job.kind === 'compile' ? '/schema' : '/data', detail: reply.detail }] });
   }
