@@ -48,7 +48,7 @@ export async function catalogRoutes(fastify: FastifyInstance, options: { catalog
   });
 
   app.put('/catalog/types/:type', {
-    // Compiling a schema is costly CPU work on the shared event loop: registrations are paced.
+    // Compiling a schema costs a worker thread up to its compile limit: registrations are paced.
     config: { roles: ADMIN_ONLY, rateLimit: { max: REGISTRATIONS_PER_MINUTE, timeWindow: 60_000 } },
     bodyLimit: catalog.schemaMaxBytes + BODY_MARGIN_BYTES,
     schema: {
