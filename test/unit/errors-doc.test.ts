@@ -32,7 +32,8 @@ describe('docs/errors.md', () => {
 
   it('every defined code is raised somewhere in src/', () => {
     const source = sourceFiles(SRC).filter((path) => !path.endsWith('platform/errors.ts')).map((path) => readFileSync(path, 'utf8')).join('\n');
-    const unraised = Object.keys(ERROR_CODES).filter((code) => !source.includes(`'${code}'`));
+    // Raised means constructed: `new AppError('CODE', …)`, not merely compared or mentioned.
+    const unraised = Object.keys(ERROR_CODES).filter((code) => !source.includes(`AppError('${code}'`));
     expect(unraised).toEqual([]);
   });
 });
