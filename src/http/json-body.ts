@@ -70,8 +70,17 @@ export function parseJsonText(text: string, maxDepth: number): unknown {
     if (message.includes('forbidden prototype property')) {
       throw new AppError('VALIDATION_FAILED', { detail: 'the body may not contain "__proto__" or "constructor.prototype" keys' });
     }
-    throw new AppError('VALIDATION_FAILED', { detail: `body is not valid JSON: ${message}` });
+    const invalid = new AppError('VALIDATION_FAILED', { detail: `body is not valid JSON: ${message}` });
+    syntaxErrors.add(invalid);
+    throw invalid;
   }
+}
+
+const syntaxErrors = new WeakSet<Error>();
+
+/** True for the parser's "not valid JSON" error only (not the depth or prototype rules). */
+export function isJsonSyntaxError(error: unknown): boolean {
+  return error instanceof Error && syntaxErrors.has(error);
 }
 
 /** Fastify content-type parser for JSON bodies; an empty body is an error, as with Fastify's own. */

@@ -6,7 +6,7 @@
  * (regression test for keys silently dropped on cloudevents+json and Segment text/plain).
  */
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -74,6 +74,29 @@ describe('nesting depth is bounded before any other work', () => {
     expect(deep.statusCode).toBe(400);
     expect(deep.json().code).toBe('REQUEST_TOO_DEEP');
     expect((await send(targets[1]!, ce('{"ok":[1,2]}'))).statusCode).toBe(202);
+  });
+
+  it('JSON inside data_base64 is depth-checked before any parsing (regression test: it went through JSON.parse first)', async () => {
+    const deepText = deepArray(100_000); // 200 KB; parsed and serialised, it overflows the stack
+    const body = JSON.stringify({ specversion: '1.0', id: 'b64-100k', source: '/t', type: 'deep.test', datacontenttype: 'application/json', data_base64: Buffer.from(deepText).toString('base64') });
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const res = await fetch(`${baseUrl}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/cloudevents+json' }, body });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await res.json()) as { code: string }).code).toBe('REQUEST_TOO_DEEP');
+      expect(parse.mock.calls.some(([text]) => text === deepText)).toBe(false);
+    } finally {
+      parse.mockRestore();
+    }
+    expect((await fetch(`${baseUrl}/health/live`)).status).toBe(200);
+  });
+
+  it('data_base64 marked JSON that is not JSON is kept as text', async () => {
+    const body = JSON.stringify({ specversion: '1.0', id: 'b64-text', source: '/t', type: 'deep.test', datacontenttype: 'application/json', data_base64: Buffer.from('not json [').toString('base64') });
+    const res = await send(targets[1]!, body);
+    expect(res.statusCode).toBe(202);
+    expect((await t.call('GET', `/v1/events/${res.json().id}`)).json().data).toEqual({ text: 'not json [' });
   });
 
   it('brackets inside strings (with escaped quotes) do not count', async () => {

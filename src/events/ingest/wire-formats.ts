@@ -1,7 +1,7 @@
 /** Maps the native and CloudEvents wire formats onto ingest items, with per-field errors. */
 import { Compile } from 'typebox/compile';
 import type { TSchema } from 'typebox';
-import { DEFAULT_JSON_MAX_DEPTH, parseJsonText, type JsonTextParser } from '../../http/json-body.js';
+import { DEFAULT_JSON_MAX_DEPTH, isJsonSyntaxError, parseJsonText, type JsonTextParser } from '../../http/json-body.js';
 import { AppError, type FieldError } from '../../platform/errors.js';
 import type { Principal } from '../../identity/principal.js';
 import { CloudEventSchema, NativeEventSchema, type CloudEventJson, type NativeEvent } from '../events.schemas.js';
@@ -50,14 +50,19 @@ export function nativeToItem(body: unknown): IngestItem {
   };
 }
 
-/** JSON inside `data_base64` goes through the body parser too (depth limit, `__proto__` rule). */
+/**
+ * JSON inside `data_base64` goes through the body parser only, once: its depth limit runs before
+ * any parsing and its `__proto__` rule applies; text that is not JSON after all is kept as text.
+ */
 function decodeData(ce: CloudEventJson, parseJson: JsonTextParser): unknown {
   if (ce.data_base64 === undefined) return ce.data;
   const text = Buffer.from(ce.data_base64, 'base64').toString('utf8');
   if (ce.datacontenttype?.includes('json')) {
-    let isJson = true;
-    try { JSON.parse(text); } catch { isJson = false; /* not JSON after all: keep the text */ }
-    if (isJson) return parseJson(text);
+    try {
+      return parseJson(text);
+    } catch (error) {
+      if (!isJsonSyntaxError(error)) throw error;
+    }
   }
   return { text };
 }
