@@ -3,7 +3,9 @@
  * Rules come from each collection's `sources`; template collections (articles, customers) are
  * created from their template the first time one of their events arrives. In a per-user
  * collection (see member-view.ts) each document's owner is the user of the event that wrote it.
- * Events sent with a member key write into a shared collection only where it allows member writes.
+ * Events sent with a member key write into a shared collection only through its source rules and
+ * only where it allows member writes; there a member changes only the documents they wrote.
+ * A member's `document.*` events never change a shared collection.
  */
 import type { ConsumerDefinition } from '../events/consumers/consumer.registry.js';
 import type { Logger } from '../platform/logger.js';
@@ -13,7 +15,7 @@ import type { Collection } from './collections/collections.repo.js';
 import { INDEXER, type CollectionsService } from './collections/collections.service.js';
 import { DOCUMENT_ID_MAX_LENGTH, type SourceRule } from './collections/collection.schemas.js';
 import { TEMPLATES } from './collections/templates.js';
-import { OWNER_FIELD, ownerOf, scopeOf, senderMayWrite } from './member-view.js';
+import { OWNER_FIELD, ownerOf, scopeOf, senderMayWrite, senderMayWriteDocuments } from './member-view.js';
 import { readPath } from './documents/document-text.js';
 import type { DocumentIndexer } from './documents/document-indexer.js';
 
@@ -52,9 +54,13 @@ function documentIdOf(event: EventRecord, rule: SourceRule): string | null {
 /** Whether the event's sender may write into the collection; logs the skip when not. */
 function mayWrite(deps: IndexerDeps, logger: Logger, event: EventRecord, collection: Collection): boolean {
   if (senderMayWrite(event.senderRole, collection)) return true;
-  deps.metrics?.indexerSkipped.inc({ reason: 'member_write' });
-  logger.info({ collection: collection.name, eventId: event.id, type: event.type }, 'event from a member for a shared collection without memberWrites; skipped');
+  skipped(deps, logger, 'member_write', { collection: collection.name, eventId: event.id, type: event.type }, 'event from a member for a shared collection without memberWrites; skipped');
   return false;
+}
+
+function skipped(deps: IndexerDeps, logger: Logger, reason: string, context: Record<string, unknown>, message: string): void {
+  deps.metrics?.indexerSkipped.inc({ reason });
+  logger.info(context, message);
 }
 
 async function applyDocumentEvent(deps: IndexerDeps, event: EventRecord): Promise<void> {
@@ -64,31 +70,52 @@ async function applyDocumentEvent(deps: IndexerDeps, event: EventRecord): Promis
     deps.logger.info({ collection: data.collection }, 'document event for a collection that no longer exists');
     return;
   }
-  if (!mayWrite(deps, deps.logger, event, collection)) return;
-  // A document event about a user writes only that user's documents, unless it is a member's
-  // event for a shared collection that takes members' writes (let through by mayWrite).
-  if (event.userId !== null && scopeOf(collection) === 'shared' && event.senderRole !== 'member') {
+  // memberWrites admits a collection's source rules only: a member's document event names any
+  // document id and fields, so it never changes a shared collection.
+  if (!senderMayWriteDocuments(event.senderRole, collection)) {
+    skipped(deps, deps.logger, 'member_write', { collection: collection.name, eventId: event.id, type: event.type }, 'document event from a member for a shared collection; skipped');
+    return;
+  }
+  // A document event about a user writes only that user's documents.
+  if (event.userId !== null && scopeOf(collection) === 'shared') {
     deps.logger.warn({ collection: collection.name, eventId: event.id }, 'document event about a user for a shared collection; skipped');
     return;
   }
   const fields = event.type === 'document.deleted' ? null : (data.fields ?? {});
   const owner = event.userId === null ? { userId: ownerOf(fields), guard: false } : { userId: event.userId, guard: true };
-  await apply(deps, collection, data.documentId, fields, event.id, owner);
+  await apply(deps, collection, data.documentId, fields, event, owner);
 }
+
+/** Who a write is made for: the owner in a per-user collection, the writer (a member) in a shared one. */
+interface WriteFor { userId: string | null; guard: boolean; member?: boolean }
 
 /**
  * Applies a write; in a per-user collection the owner field is set to `owner.userId` (never what
- * the data says), and a guarded write leaves another user's document alone.
+ * the data says), and a guarded write leaves another user's document alone. In a shared
+ * collection a member's write is recorded as theirs and leaves alone what anyone else wrote.
  */
-async function apply(deps: IndexerDeps, collection: Collection, documentId: string, fields: Record<string, unknown> | null, eventId: string, owner: { userId: string | null; guard: boolean }): Promise<void> {
+async function apply(deps: IndexerDeps, collection: Collection, documentId: string, fields: Record<string, unknown> | null, event: EventRecord, owner: WriteFor): Promise<void> {
+  const eventId = event.id;
   if (typeof documentId !== 'string' || documentId.length === 0 || documentId.length > DOCUMENT_ID_MAX_LENGTH) {
     deps.logger.warn({ collection: collection.name, eventId }, `document id missing or longer than ${DOCUMENT_ID_MAX_LENGTH} characters; skipped`);
     return;
   }
   const perUser = scopeOf(collection) === 'user';
+  const memberShared = !perUser && event.senderRole === 'member';
+  if (memberShared && owner.userId === null) {
+    skipped(deps, deps.logger, 'member_write', { collection: collection.name, eventId }, 'event from a member without a user id for a shared collection; skipped');
+    return;
+  }
   const owned = fields === null || !perUser ? fields : { ...fields, [OWNER_FIELD]: owner.userId };
-  const outcome = await deps.indexer.apply({ collection, documentId, fields: owned, eventId, ...(perUser && owner.guard ? { owner: owner.userId } : {}) });
-  if (outcome === 'refused') deps.logger.warn({ collection: collection.name, documentId, eventId }, 'write to another user\'s document; skipped');
+  const outcome = await deps.indexer.apply({
+    collection, documentId, fields: owned, eventId,
+    ...(perUser && owner.guard ? { owner: owner.userId } : {}),
+    ...(memberShared ? { writer: owner.userId! } : {}),
+  });
+  if (outcome !== 'refused') return;
+  const context = { collection: collection.name, documentId, eventId };
+  if (memberShared) skipped(deps, deps.logger, 'other_writer', context, 'member\'s write to a shared document someone else wrote; skipped');
+  else skipped(deps, deps.logger, 'other_owner', context, 'write to another user\'s document; skipped');
 }
 
 export function indexerConsumer(deps: IndexerDeps, initialTypes: string[]): ConsumerDefinition & { refreshTypes(): Promise<void> } {
@@ -113,7 +140,7 @@ export function indexerConsumer(deps: IndexerDeps, initialTypes: string[]): Cons
         }
         const data = (event.data ?? {}) as Record<string, unknown>;
         const fields = rule.includeEnvelope ? { ...data, userId: event.userId, type: event.type, time: new Date(event.time).toISOString() } : data;
-        await apply(deps, collection, documentId, rule.op === 'delete' ? null : fields, event.id, { userId: event.userId, guard: true });
+        await apply(deps, collection, documentId, rule.op === 'delete' ? null : fields, event, { userId: event.userId, guard: true });
       }
     },
   };

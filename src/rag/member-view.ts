@@ -13,8 +13,10 @@
  * document written through the documents API by an admin or ingest key, its `userId` field.
  *
  * What members write: their events write the documents they own in per-user collections; in a
- * shared collection, which every user of the tenant reads, only where the collection allows it
- * (`memberWrites: true`). Each event records its sender's role for this (see senderMayWrite).
+ * shared collection, which every user of the tenant reads, only through the collection's source
+ * rules, only where it allows it (`memberWrites: true`), and only documents that member wrote
+ * (each stored document records its writer). A member's `document.*` events never change a shared
+ * collection. Each event records its sender's role for this (see senderMayWrite).
  */
 import type { SenderRole } from '../ports/events.types.js';
 import type { Role } from '../ports/store.port.js';
@@ -53,13 +55,22 @@ export function memberWritesOf(collection: Pick<Collection, 'settings'>): boolea
 }
 
 /**
- * Whether an event from this sender may write documents into the collection: a member's only into
- * a per-user collection (as its owner) or a shared one with `memberWrites`. Events stored before
+ * Whether an event from this sender may write documents into the collection through its source
+ * rules: a member's only into a per-user collection (as its owner) or a shared one with
+ * `memberWrites` (there only documents the member wrote; see DocumentWrite.writer). Events stored before
  * senders were recorded (null) are applied as they always were, so replays stay identical.
  */
 export function senderMayWrite(senderRole: SenderRole | null, collection: Pick<Collection, 'settings' | 'template'>): boolean {
   if (senderRole !== 'member') return true;
   return scopeOf(collection) === 'user' || memberWritesOf(collection);
+}
+
+/**
+ * Whether a `document.upserted` / `document.deleted` event from this sender may change the
+ * collection: a member's only a per-user one (as its owner), whatever `memberWrites` says.
+ */
+export function senderMayWriteDocuments(senderRole: SenderRole | null, collection: Pick<Collection, 'settings' | 'template'>): boolean {
+  return senderRole !== 'member' || scopeOf(collection) === 'user';
 }
 
 export function collectionView(viewer: Viewer, collection: Pick<Collection, 'settings' | 'template'>): CollectionView {

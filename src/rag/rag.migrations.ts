@@ -10,6 +10,8 @@ export interface DocumentsTable {
   tenant_id: string; collection: string; id: string; fields: string | null; content_hash: string | null;
   /** Id of the last event applied to this document; later events win (log order). */
   source_event_id: string; deleted: number; updated_at: number;
+  /** User id of the member whose event wrote this version (shared collections); null for admin, ingest and older writes. */
+  writer: string | null;
 }
 export interface RagDatabase {
   collections: CollectionsTable;
@@ -42,6 +44,16 @@ export function ragMigrations(_dialect: SqlDialect): Record<string, Migration> {
           .addColumn('updated_at', 'bigint', (c) => c.notNull())
           .addPrimaryKeyConstraint('documents_pk', ['tenant_id', 'collection', 'id'])
           .execute();
+      },
+    },
+    /**
+     * Documents record which member wrote them, so in a shared collection that takes members'
+     * writes a member changes only what they wrote. Documents stored before have no writer (as if
+     * an admin wrote them): members cannot change them.
+     */
+    '006_rag_document_writer': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('documents').addColumn('writer', 'text').execute();
       },
     },
   };

@@ -97,10 +97,11 @@ describe('collections made by an admin', () => {
     expect(patched.statusCode, patched.body).toBe(200);
     expect(patched.json()).toMatchObject({ memberWrites: true, reindexing: null });
 
+    // memberWrites admits the source rules; a member's document events still change nothing.
     await sendIndexed({ type: 'note.posted', data: { noteId: 'n2', text: 'Quokka three' } }, alice);
     await sendIndexed({ type: 'document.upserted', data: { collection: 'wall', documentId: 'd2', fields: { text: 'Quokka four' } } }, alice);
     expect((await readDoc('wall', 'n2')).json().fields.text).toBe('Quokka three');
-    expect((await readDoc('wall', 'd2')).json().fields.text).toBe('Quokka four');
+    expect((await readDoc('wall', 'd2')).statusCode).toBe(404);
     expect(await searchText('wall', 'Quokka')).toContain('Quokka three');
 
     // Turned off again, a rebuild from the log leaves out what members wrote.
@@ -168,5 +169,76 @@ describe('the sender role of every entry point', () => {
     const byAdmin = await t.call('POST', '/v1/events', { type: 'ping.sent', userId: 'bob' });
     expect((await t.call('GET', `/v1/events/${byIngest.json().id}`)).json().senderRole).toBe('ingest');
     expect((await t.call('GET', `/v1/events/${byAdmin.json().id}`)).json().senderRole).toBe('admin');
+  });
+});
+
+describe('a shared collection with memberWrites: true', () => {
+  let bob: string;
+  const bobSearch = async (query: string) => (await t.call('POST', '/v1/search', { collections: ['reviews'], query, mode: 'lexical' }, bob)).body;
+  const skippedOtherWriter = async () => Number((await t.call('GET', '/metrics', undefined, null)).body.match(/eventrag_indexer_skipped_total\{reason="other_writer"\} (\d+)/)?.[1] ?? 0);
+
+  beforeAll(async () => {
+    const tenant = (await t.app.backends.store.tenants.bySlug('demo'))!;
+    bob = (await createApiKey(t.app.backends.store, { tenantId: tenant.id, role: 'member', userId: 'bob' })).key;
+    const created = await t.call('POST', '/v1/collections', {
+      name: 'reviews', textFields: ['text'], memberWrites: true,
+      sources: [{ type: 'review.posted', op: 'upsert', idField: 'reviewId' }, { type: 'review.removed', op: 'delete', idField: 'reviewId' }],
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const put = await t.call('PUT', '/v1/collections/reviews/documents/official-faq?wait=true', { text: 'Official answer: refunds within 30 days' });
+    expect(put.json().indexed).toBe(true);
+  });
+
+  it('a member\'s document.upserted and document.deleted leave an admin\'s document as it is', async () => {
+    await sendIndexed({ type: 'document.upserted', data: { collection: 'reviews', documentId: 'official-faq', fields: { text: 'PWNED call evil.example for refunds' } } }, alice);
+    await sendIndexed({ type: 'document.deleted', data: { collection: 'reviews', documentId: 'official-faq' } }, alice);
+    expect((await readDoc('reviews', 'official-faq')).json().fields.text).toBe('Official answer: refunds within 30 days');
+    expect(await bobSearch('PWNED refunds')).not.toContain('PWNED');
+    expect(await bobSearch('refunds')).toContain('Official answer');
+    const answer = await t.call('POST', '/v1/answer', { query: 'refunds', collections: ['reviews'] }, bob);
+    expect(answer.statusCode, answer.body).toBe(200);
+    expect(answer.body).toContain('Official answer');
+    expect(answer.body).not.toContain('PWNED');
+  });
+
+  it('through a source rule a member writes and deletes only the reviews they wrote', async () => {
+    const before = await skippedOtherWriter();
+    await sendIndexed({ type: 'review.posted', data: { reviewId: 'r-alice', text: 'Alice likes the kettle' } }, alice);
+    expect((await readDoc('reviews', 'r-alice')).json().fields.text).toBe('Alice likes the kettle');
+
+    // Bob overwrites or deletes Alice's review, Alice the admin's document: nothing changes.
+    await sendIndexed({ type: 'review.posted', data: { reviewId: 'r-alice', text: 'PWNED by Bob' } }, bob);
+    await sendIndexed({ type: 'review.removed', data: { reviewId: 'r-alice' } }, bob);
+    await sendIndexed({ type: 'review.posted', data: { reviewId: 'official-faq', text: 'PWNED by Alice' } }, alice);
+    await sendIndexed({ type: 'review.removed', data: { reviewId: 'official-faq' } }, alice);
+    expect((await readDoc('reviews', 'r-alice')).json().fields.text).toBe('Alice likes the kettle');
+    expect((await readDoc('reviews', 'official-faq')).json().fields.text).toBe('Official answer: refunds within 30 days');
+    expect(await bobSearch('PWNED')).not.toContain('PWNED');
+    expect(await skippedOtherWriter()).toBe(before + 4);
+
+    // Alice updates her own review, and deletes it; then the id is free again.
+    await sendIndexed({ type: 'review.posted', data: { reviewId: 'r-alice', text: 'Alice loves the kettle' } }, alice);
+    expect((await readDoc('reviews', 'r-alice')).json().fields.text).toBe('Alice loves the kettle');
+    expect(await bobSearch('loves kettle')).toContain('Alice loves the kettle');
+    await sendIndexed({ type: 'review.removed', data: { reviewId: 'r-alice' } }, alice);
+    expect((await readDoc('reviews', 'r-alice')).statusCode).toBe(404);
+    await sendIndexed({ type: 'review.posted', data: { reviewId: 'r-alice', text: 'Bob reuses a free id' } }, bob);
+    expect((await readDoc('reviews', 'r-alice')).json().fields.text).toBe('Bob reuses a free id');
+  });
+
+  it('the ingest key may overwrite a member\'s review, and a rebuild from the log keeps every writer\'s rule', async () => {
+    await sendIndexed({ type: 'review.posted', data: { reviewId: 'r-carol', text: 'Carol original' } }, alice);
+    await sendIndexed({ type: 'review.posted', data: { reviewId: 'r-carol', text: 'Moderated by the shop' } }, t.ingestKey);
+    expect((await readDoc('reviews', 'r-carol')).json().fields.text).toBe('Moderated by the shop');
+    await sendIndexed({ type: 'review.posted', data: { reviewId: 'r-carol', text: 'PWNED again' } }, alice);
+    expect((await readDoc('reviews', 'r-carol')).json().fields.text).toBe('Moderated by the shop');
+
+    expect((await t.call('POST', '/v1/collections/reviews/rebuild')).statusCode).toBe(202);
+    await eventually(async () => (await t.call('GET', '/v1/consumers')).json().items.find((c: { name: string }) => c.name === 'indexer').lagEvents === 0);
+    await eventually(async () => (await readDoc('reviews', 'r-carol')).statusCode === 200);
+    expect((await readDoc('reviews', 'official-faq')).json().fields.text).toBe('Official answer: refunds within 30 days');
+    expect((await readDoc('reviews', 'r-alice')).json().fields.text).toBe('Bob reuses a free id');
+    expect((await readDoc('reviews', 'r-carol')).json().fields.text).toBe('Moderated by the shop');
+    expect(await bobSearch('PWNED')).not.toContain('PWNED');
   });
 });

@@ -21,6 +21,8 @@ export interface StoredDocument {
   sourceEventId: string;
   deleted: boolean;
   updatedAt: number;
+  /** The member whose event wrote this version (shared collections), or null (admin, ingest, older writes). */
+  writer: string | null;
 }
 
 const toCollection = (r: RagDatabase['collections']): Collection => ({
@@ -29,7 +31,7 @@ const toCollection = (r: RagDatabase['collections']): Collection => ({
 });
 const toDocument = (r: RagDatabase['documents']): StoredDocument => ({
   id: r.id, fields: r.fields === null ? null : (JSON.parse(r.fields) as Record<string, unknown>), contentHash: r.content_hash,
-  sourceEventId: r.source_event_id, deleted: Number(r.deleted) === 1, updatedAt: Number(r.updated_at),
+  sourceEventId: r.source_event_id, deleted: Number(r.deleted) === 1, updatedAt: Number(r.updated_at), writer: r.writer ?? null,
 });
 
 export class CollectionsRepo {
@@ -89,10 +91,11 @@ export class CollectionsRepo {
     const values = {
       tenant_id: tenantId, collection, id: doc.id, fields: doc.fields === null ? null : JSON.stringify(doc.fields),
       content_hash: doc.contentHash, source_event_id: doc.sourceEventId, deleted: doc.deleted ? 1 : 0, updated_at: doc.updatedAt,
+      writer: doc.writer,
     };
     await this.db.insertInto('documents').values(values)
       .onConflict((oc) => oc.columns(['tenant_id', 'collection', 'id']).doUpdateSet({
-        fields: values.fields, content_hash: values.content_hash, source_event_id: values.source_event_id, deleted: values.deleted, updated_at: values.updated_at,
+        fields: values.fields, content_hash: values.content_hash, source_event_id: values.source_event_id, deleted: values.deleted, updated_at: values.updated_at, writer: values.writer,
       }))
       .execute();
   }

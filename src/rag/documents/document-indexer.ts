@@ -24,6 +24,12 @@ export interface DocumentWrite {
    * owned by anyone else is left as it is (outcome `refused`).
    */
   owner?: string | null;
+  /**
+   * Set when a member's event writes into a shared collection: the version is recorded as written
+   * by this user, and a live document anyone else wrote (another member, an admin or ingest key)
+   * is left as it is (outcome `refused`). Without it the write is an admin's or ingest's.
+   */
+  writer?: string;
 }
 
 export interface DocumentIndexerDeps {
@@ -74,10 +80,12 @@ export class DocumentIndexer {
     const existing = await repo.getDocument(ref.tenantId, ref.collection, documentId);
     if (existing && existing.sourceEventId >= eventId) return 'stale';
     if (write.owner !== undefined && existing && !existing.deleted && ownerOf(existing.fields) !== write.owner) return 'refused';
+    if (write.writer !== undefined && existing && !existing.deleted && existing.writer !== write.writer) return 'refused';
+    const writer = write.writer ?? null;
     const now = Date.now();
     if (write.fields === null) {
       await index.deleteDocuments({ ...ref, documentIds: [documentId] });
-      await repo.putDocument(ref.tenantId, ref.collection, { id: documentId, fields: null, contentHash: null, sourceEventId: eventId, deleted: true, updatedAt: now });
+      await repo.putDocument(ref.tenantId, ref.collection, { id: documentId, fields: null, contentHash: null, sourceEventId: eventId, deleted: true, updatedAt: now, writer });
       await this.deps.cache.bump(searchNamespace(ref.tenantId, ref.collection));
       return 'deleted';
     }
@@ -97,7 +105,7 @@ export class DocumentIndexer {
         });
       }
     }
-    await repo.putDocument(ref.tenantId, ref.collection, { id: documentId, fields: write.fields, contentHash: content.contentHash, sourceEventId: eventId, deleted: false, updatedAt: now });
+    await repo.putDocument(ref.tenantId, ref.collection, { id: documentId, fields: write.fields, contentHash: content.contentHash, sourceEventId: eventId, deleted: false, updatedAt: now, writer });
     if (!unchanged) await this.deps.cache.bump(searchNamespace(ref.tenantId, ref.collection));
     return unchanged ? 'unchanged' : 'indexed';
   }
