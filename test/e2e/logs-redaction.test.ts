@@ -1,6 +1,7 @@
 /**
- * Credentials never reach the log (regression test for issue 7, defect 8: `?access_token=` on
- * /v1/stream and /v1/ws was logged in plain text with the request URL). A real server logs at
+ * Credentials never reach the log (regression test for `?access_token=` on /v1/stream and /v1/ws
+ * logged in plain text with the request URL, and for keys that slipped past the patterns: after
+ * `%20`, percent-encoded, under names such as `?authorization=`). A real server logs at
  * info level to a file; requests carry keys and JWTs in the query, in headers, and invalid ones;
  * the file holds the requests, but none of the credentials.
  */
@@ -22,6 +23,9 @@ let t: TestApp;
 let base: string;
 let memberKey: string;
 let token: string;
+
+/** Every character as `%XX`. */
+const encodeAll = (text: string) => [...Buffer.from(text)].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
 
 /** Opens a GET and closes it as soon as the status line arrives (streams never end by themselves). */
 function touch(path: string, headers: Record<string, string> = {}): Promise<number> {
@@ -61,6 +65,21 @@ it('logs requests with their URLs, but never a key or token, valid or not', asyn
   // A body that is not JSON: the parser's message quotes it, the log line must not.
   const broken = await fetch(`${base}/v1/track`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"writeKey": "${t.ingestKey}", oops` });
   expect(broken.status).toBe(400);
+  // Keys hidden from a plain pattern: after an encoded space, percent-encoded (once, twice, every
+  // character), under parameter names no list of credential names has, in a path segment.
+  const admin = { authorization: `Bearer ${t.adminKey}` };
+  const hidden = [
+    `/v1/events?x=Bearer%20${memberKey}`,
+    `/v1/events?authorization=Bearer%20${token}`,
+    `/v1/events?client_secret=${memberKey.replace('_', '%5F')}`,
+    `/v1/events?x=${memberKey.replace('_', '%255F')}`,
+    `/v1/events?credentials=${encodeAll(memberKey)}`,
+    `/v1/events?limit=5&type=${memberKey}`,
+    `/v1/events/${memberKey}`,
+    `/v1/events/${encodeAll(token)}?bearer=${token}`,
+  ];
+  for (const path of hidden) expect(await touch(path, admin)).toBeLessThan(500);
+  expect(await touch('/v1/events?limit=7&type=page.*', admin)).toBe(200);
   await new Promise((resolve) => setTimeout(resolve, 200)); // "request completed" of the closed streams
 
   const log = readFileSync(logFile, 'utf8');
@@ -69,4 +88,10 @@ it('logs requests with their URLs, but never a key or token, valid or not', asyn
   expect(log).toContain('request rejected');
   for (const secret of [memberKey, token, badKey, t.adminKey, t.ingestKey]) expect(log).not.toContain(secret);
   for (const part of [memberKey.slice(-16), token.split('.')[2]!, badKey.slice(-16), t.adminKey.slice(-16), t.ingestKey.slice(-16)]) expect(log).not.toContain(part);
+  for (const encoded of [encodeAll(memberKey), encodeAll(token)]) expect(log).not.toContain(encoded.slice(-48));
+  // The API's own parameters are still logged; other values by name only.
+  expect(log).toContain('/v1/events?limit=7&type=page.*');
+  expect(log).toContain('/v1/events?x=[redacted]');
+  expect(log).toContain('/v1/events?authorization=[redacted]');
+  expect(log).toContain('/v1/events/[redacted]');
 });
