@@ -174,10 +174,11 @@ export interface IdentityStore {
   resolve(tenantId: string, anonymousOrAlias: string): Promise<string | undefined>;
   /**
    * True when the tenant already knows `id` as someone: it has traits, an anonymous id or alias
-   * was stitched to it, or events were stored with it as their user. (A member may only alias
-   * ids nobody has used yet.)
+   * was stitched to it, events were stored with it as their user, or Segment events carry it as
+   * their anonymous id, unless every such event is about `asideFrom` (that user's own earlier
+   * anonymous activity). A member may only link ids nobody else has used yet. Indexed lookups only.
    */
-  isKnown(tenantId: string, id: string): Promise<boolean>;
+  isKnown(tenantId: string, id: string, asideFrom?: string): Promise<boolean>;
 }
 
 /** Per-tenant, per-type, per-hour event counts kept by the `stats` consumer. */

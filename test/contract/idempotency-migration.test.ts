@@ -1,7 +1,8 @@
 /**
  * Migration 004 on SQLite and PostgreSQL: idempotency keys stored before keys were scoped get
  * their scope (CloudEvents `ce:` keys, Segment messages by their event's source, else native), so
- * a retry sent across the upgrade is still a duplicate, and nothing is lost or merged.
+ * a retry sent across the upgrade is still a duplicate, and nothing is lost or merged. (Migration
+ * 006 then marks these tenant-wide keys `t:`.)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,13 +46,13 @@ async function checkUpgrade(store: SqlStore, migrateOld: () => Promise<void>): P
   await store.migrate();
   const rows = await db.selectFrom('idempotency_keys').select(['key', 'event_id', 'body_hash']).where('tenant_id', '=', tenantId).orderBy('key').execute();
   expect(rows).toEqual([
-    { key: 'cloudevents:ce:/apps/x:1', event_id: events[2]!.id, body_hash: null },
-    { key: 'native:native:literal', event_id: events[3]!.id, body_hash: null },
-    { key: 'native:order-1', event_id: events[0]!.id, body_hash: null },
-    { key: 'segment:msg-1', event_id: events[1]!.id, body_hash: null },
+    { key: 'cloudevents:t:ce:/apps/x:1', event_id: events[2]!.id, body_hash: null },
+    { key: 'native:t:native:literal', event_id: events[3]!.id, body_hash: null },
+    { key: 'native:t:order-1', event_id: events[0]!.id, body_hash: null },
+    { key: 'segment:t:msg-1', event_id: events[1]!.id, body_hash: null },
   ]);
   const retry = (key: string, ms: number) => ({ ...makeEvent(tenantId, T0 + ms, { idempotencyKey: key }), idempotency: { key, bodyHash: 'new-hash' } });
-  const results = await store.events.append([retry('native:order-1', 10), retry('segment:msg-1', 11), retry('cloudevents:ce:/apps/x:1', 12)], 0);
+  const results = await store.events.append([retry('native:t:order-1', 10), retry('segment:t:msg-1', 11), retry('cloudevents:t:ce:/apps/x:1', 12)], 0);
   expect(results).toEqual([events[0], events[1], events[2]].map((e) => ({ id: e!.id, duplicate: true })));
 }
 

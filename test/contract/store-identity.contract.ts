@@ -150,6 +150,30 @@ export function describeIdentityContract(store: StoreGetter): void {
     });
   });
 
+  describe('identity: anonymous ids carried by events', () => {
+    const segmentEvent = (tenant: string, ms: number, anonymousId: string, userId: string | null) =>
+      makeEvent(tenant, T0 + ms, { source: '/segment', userId, data: { event: 'Note', anonymousId } });
+
+    it('knows an anonymous id that Segment events carry, unless they are all about the given user', async () => {
+      const tenant = await newTenant(store());
+      const other = await newTenant(store());
+      await store().events.append([
+        segmentEvent(tenant, 1, 'anon-visitor', null), segmentEvent(tenant, 2, 'anon-alice', 'alice'),
+        segmentEvent(tenant, 3, 'anon-bob', 'bob'), segmentEvent(tenant, 4, 'anon-both', 'alice'), segmentEvent(tenant, 5, 'anon-both', null),
+        // Only Segment events have an anonymous id: a native event's data field of that name is payload.
+        makeEvent(tenant, T0 + 6, { source: '/apps/x', data: { anonymousId: 'anon-native' } }),
+      ], 0);
+      for (const id of ['anon-visitor', 'anon-alice', 'anon-bob', 'anon-both']) expect(await store().identity.isKnown(tenant, id), id).toBe(true);
+      expect(await store().identity.isKnown(tenant, 'anon-alice', 'alice')).toBe(false);
+      for (const id of ['anon-visitor', 'anon-bob', 'anon-both']) expect(await store().identity.isKnown(tenant, id, 'alice'), `${id} aside from alice`).toBe(true);
+      // Users on either side of "alice" in sort order are found as well.
+      expect(await store().identity.isKnown(tenant, 'anon-bob', 'zed')).toBe(true);
+      expect(await store().identity.isKnown(tenant, 'anon-bob', 'bob')).toBe(false);
+      expect(await store().identity.isKnown(tenant, 'anon-native')).toBe(false);
+      expect(await store().identity.isKnown(other, 'anon-visitor')).toBe(false);
+    });
+  });
+
   describe('stats', () => {
     it('counts each event exactly once and totals per type and hour', async () => {
       const tenant = await newTenant(store());

@@ -115,3 +115,33 @@ describe('Segment messageId', () => {
     expect(bobs.json().id).not.toBe(first.json().id);
   });
 });
+
+describe('tenant-wide keys and members\' keys', () => {
+  // Regression test: an ingest key's `u:alice:<key>` was stored as Alice's `<key>`.
+  it('an ingest key cannot spell a key in a member\'s scope, on any wire format', async () => {
+    const k = key();
+    const forged = await t.call('POST', '/v1/events', native(`u:alice:${k}`, { who: 'backend' }), t.ingestKey);
+    expect(forged.statusCode).toBe(202);
+    const hers = await t.call('POST', '/v1/events', native(k, { who: 'alice' }), alice);
+    expect(hers.statusCode).toBe(202);
+    expect(hers.json().duplicate).toBe(false);
+    // With the very same body she gets an event of her own, not the backend's id.
+    const same = await t.call('POST', '/v1/events', native(k, { who: 'backend' }), alice);
+    expect(same.json().id).not.toBe(forged.json().id);
+
+    const messageId = key();
+    const body = { userId: 'alice', event: 'Video Played', properties: { videoId: 'v1' } };
+    const backend = await segment('track', { ...body, messageId: `u:alice:${messageId}` }, t.ingestKey);
+    expect(backend.statusCode).toBe(200);
+    const mine = await segment('track', { ...body, messageId }, alice);
+    expect(mine.json()).toMatchObject({ success: true, duplicate: false });
+    expect(mine.json().id).not.toBe(backend.json().id);
+
+    const ceKey = key();
+    const ceBackend = await t.call('POST', '/v1/events', cloudEvent(key(), { n: 1 }, { idempotencykey: `u:alice:${ceKey}` }), t.ingestKey, CE);
+    expect(ceBackend.statusCode).toBe(202);
+    const ceMine = await t.call('POST', '/v1/events', cloudEvent(key(), { n: 1 }, { idempotencykey: ceKey }), alice, CE);
+    expect(ceMine.statusCode).toBe(202);
+    expect(ceMine.json().id).not.toBe(ceBackend.json().id);
+  });
+});

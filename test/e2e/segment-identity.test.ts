@@ -106,3 +106,45 @@ describe('the customer\'s backend (ingest key)', () => {
     expect((await send('alias', { previousId: 'bob-legacy', userId: 'bob' }, t.ingestKey)).statusCode).toBe(200);
   });
 });
+
+describe('a member and visitors known only by their events', () => {
+  const notesOf = async (apiKey: string) => JSON.stringify((await t.call('GET', '/v1/events?limit=1000', undefined, apiKey)).json().items);
+
+  // Regression test: an anonymous id seen only in track/page events counted as nobody's.
+  it('may not claim a visitor whose only trace is track events; the visitor\'s later events stay the visitor\'s', async () => {
+    const first = await send('track', { anonymousId: 'anon-erin', event: 'Note', properties: { note: 'erin-private-1' } }, t.ingestKey);
+    expect(first.statusCode).toBe(200);
+    expectForbidden(await send('identify', { userId: 'alice', anonymousId: 'anon-erin' }), '/anonymousId');
+    const later = await send('track', { anonymousId: 'anon-erin', event: 'Note', properties: { note: 'erin-private-2' } }, t.ingestKey);
+    expect((await t.call('GET', `/v1/events/${later.json().id}`)).json().userId).toBeNull();
+    expect(await notesOf(alice)).not.toContain('erin-private');
+  });
+
+  it('may not claim a visitor known only by page views, by identify, group or alias', async () => {
+    expect((await send('page', { anonymousId: 'anon-frank', name: 'Pricing' }, t.ingestKey)).statusCode).toBe(200);
+    expectForbidden(await send('identify', { anonymousId: 'anon-frank', traits: { plan: 'free' } }), '/anonymousId');
+    expectForbidden(await send('group', { userId: 'alice', anonymousId: 'anon-frank', groupId: 'team-f' }), '/anonymousId');
+    expectForbidden(await send('alias', { previousId: 'anon-frank', userId: 'alice' }), '/previousId');
+    expectForbidden(await send('alias', { previousId: 'alice-fresh-id', userId: 'alice', anonymousId: 'anon-frank' }), '/anonymousId');
+    expect((await eventsOf('user.grouped')).filter((e) => e.data.groupId === 'team-f')).toEqual([]);
+    const next = await send('page', { anonymousId: 'anon-frank', name: 'Docs' }, t.ingestKey);
+    expect((await t.call('GET', `/v1/events/${next.json().id}`)).json().userId).toBeNull();
+  });
+
+  it('may not claim an anonymous id another user\'s events carry', async () => {
+    expect((await send('track', { userId: 'bob', anonymousId: 'anon-bob-phone', event: 'Opened' }, t.ingestKey)).statusCode).toBe(200);
+    expectForbidden(await send('identify', { userId: 'alice', anonymousId: 'anon-bob-phone' }), '/anonymousId');
+  });
+
+  it('may link their own earlier anonymous activity, but not once a visitor used the id too', async () => {
+    expect((await send('track', { anonymousId: 'anon-alice-phone', event: 'Browsed' })).statusCode).toBe(200);
+    expect((await send('identify', { userId: 'alice', anonymousId: 'anon-alice-phone' })).statusCode).toBe(200);
+    const later = await send('track', { anonymousId: 'anon-alice-phone', event: 'Came Back' }, t.ingestKey);
+    expect((await t.call('GET', `/v1/events/${later.json().id}`)).json().userId).toBe('alice');
+
+    expect((await send('track', { anonymousId: 'anon-shared', event: 'Browsed' })).statusCode).toBe(200);
+    expect((await send('track', { anonymousId: 'anon-shared', event: 'Browsed' }, t.ingestKey)).statusCode).toBe(200);
+    expectForbidden(await send('group', { anonymousId: 'anon-shared', groupId: 'team-s' }), '/anonymousId');
+    expectForbidden(await send('identify', { userId: 'alice', anonymousId: 'anon-shared' }), '/anonymousId');
+  });
+});

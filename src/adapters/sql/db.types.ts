@@ -15,6 +15,8 @@ export interface EventsTable {
   idempotency_key: string | null; data: string | null;
   /** The sender's role ('admin' | 'ingest' | 'member'); null for events stored before migration 005. */
   sender_role: string | null;
+  /** A Segment message's `anonymousId` (migration 006); null for other events. */
+  anonymous_id?: string | null;
 }
 /** `body_hash`: SHA-256 of the normalised item first stored under the key (null for keys from before it was kept). */
 export interface IdempotencyKeysTable { tenant_id: string; key: string; event_id: string; created_at: number; body_hash: string | null }

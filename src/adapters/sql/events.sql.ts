@@ -5,13 +5,26 @@ import type { AppendResult, EventStore, OutboxStore } from '../../ports/store.po
 import type { Database } from './db.types.js';
 import { decodeCursor, encodeCursor, toEvent, toEventRow } from './rows.js';
 
-/** SQLite caps bound parameters per statement; 14 columns × 60 rows stays well below it. */
+/** SQLite caps bound parameters per statement; 15 columns × 60 rows stays well below it. */
 const INSERT_CHUNK = 60;
+
+/** The `source` of every event stored from a Segment message. */
+export const SEGMENT_SOURCE = '/segment';
 
 function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * The anonymous id a Segment message's event carries (`data.anonymousId`), kept in its own
+ * indexed column so "has anyone used this anonymous id?" never scans the log.
+ */
+export function anonymousIdOf(event: Pick<NewEvent, 'source' | 'data'>): string | null {
+  if (event.source !== SEGMENT_SOURCE || event.data === null || typeof event.data !== 'object') return null;
+  const id = (event.data as { anonymousId?: unknown }).anonymousId;
+  return typeof id === 'string' && id !== '' ? id : null;
 }
 
 /** Narrows a query on `events` to a selection; shared by list, count and replay. */
@@ -96,7 +109,7 @@ export function sqlEventStore(db: Kysely<Database>): EventStore {
           results.push({ id: event.id, duplicate: false });
         }
         for (const part of chunk(fresh, INSERT_CHUNK)) {
-          await trx.insertInto('events').values(part.map(toEventRow)).execute();
+          await trx.insertInto('events').values(part.map((e) => ({ ...toEventRow(e), anonymous_id: anonymousIdOf(e) }))).execute();
           await trx.insertInto('outbox')
             .values(part.map((e) => ({ event_id: e.id, tenant_id: e.tenantId, type: e.type, user_id: e.userId })))
             .execute();

@@ -128,14 +128,19 @@ export function sqlIdentityStore(db: Kysely<Database>, dialect: SqlDialect): Ide
         .orderBy('created_at', 'desc').executeTakeFirst();
       return row?.to_id;
     },
-    async isKnown(tenantId, id) {
-      const [traits, linked, events] = await Promise.all([
+    async isKnown(tenantId, id, asideFrom) {
+      const carrying = () => db.selectFrom('events').select('id').where('tenant_id', '=', tenantId).where('anonymous_id', '=', id);
+      // Each probe is one seek on events_tenant_anonymous (tenant, anonymous id, user), however many events carry the id.
+      const byOthers = asideFrom === undefined ? [carrying().where('user_id', 'is not', null)]
+        : [carrying().where('user_id', '<', asideFrom), carrying().where('user_id', '>', asideFrom)];
+      const found = await Promise.all([
         db.selectFrom('user_traits').select('user_id').where('tenant_id', '=', tenantId).where('user_id', '=', id).executeTakeFirst(),
         db.selectFrom('identity_links').select('to_id')
           .where('tenant_id', '=', tenantId).where('kind', 'in', ['anonymous', 'alias']).where('to_id', '=', id).limit(1).executeTakeFirst(),
         db.selectFrom('events').select('id').where('tenant_id', '=', tenantId).where('user_id', '=', id).limit(1).executeTakeFirst(),
+        ...[carrying().where('user_id', 'is', null), ...byOthers].map((q) => q.limit(1).executeTakeFirst()),
       ]);
-      return traits !== undefined || linked !== undefined || events !== undefined;
+      return found.some((row) => row !== undefined);
     },
   };
 }

@@ -193,11 +193,71 @@ const migration005: Migration = {
   },
 };
 
+/** JSON's escaped NUL: PostgreSQL's json operators refuse documents holding one. */
+const JSON_NUL = '\\u0000';
+
+/** Fills `anonymous_id` from `data.anonymousId` of the Segment events already stored. */
+async function backfillAnonymousIds(db: Kysely<any>, dialect: SqlDialect): Promise<void> {
+  if (dialect === 'sqlite') {
+    await sql`update events set anonymous_id = json_extract(data, '$.anonymousId')
+      where source = '/segment' and json_valid(data) and json_type(data, '$.anonymousId') = 'text'`.execute(db);
+    return;
+  }
+  await sql`update events set anonymous_id = data::json ->> 'anonymousId'
+    where source = '/segment' and data is not null
+      and case when strpos(data, ${JSON_NUL}) = 0 then json_typeof(data::json -> 'anonymousId') = 'string' else false end`.execute(db);
+  // The few documents with an escaped NUL are read here instead.
+  const rows = await sql<{ id: string; data: string }>`select id, data from events
+    where source = '/segment' and data is not null and strpos(data, ${JSON_NUL}) > 0`.execute(db);
+  for (const row of rows.rows) {
+    const id = (JSON.parse(row.data) as { anonymousId?: unknown }).anonymousId;
+    if (typeof id === 'string' && id !== '') await sql`update events set anonymous_id = ${id} where id = ${row.id}`.execute(db);
+  }
+}
+
+/** Tenant-wide idempotency keys (`<format>:<key>`) become `<format>:t:<key>`; members' keep `<format>:u:<user>:<key>`. */
+async function markTenantKeys(db: Kysely<any>): Promise<void> {
+  const formats = ['native:', 'cloudevents:', 'segment:'];
+  // Step one marks tenant-wide rows with `~` (no key starts with it), so step two never meets a key it renames onto.
+  for (const format of formats) {
+    const n = format.length;
+    await sql`update idempotency_keys set key = '~' || key
+      where substr(key, 1, ${n}) = ${format}
+        and (substr(key, ${n + 1}, 2) <> 'u:' or exists (select 1 from events e
+          where e.id = idempotency_keys.event_id and e.sender_role in ('admin', 'ingest')))`.execute(db);
+  }
+  for (const format of formats) {
+    const n = format.length;
+    await sql`update idempotency_keys set key = ${format} || 't:' || substr(key, ${n + 2})
+      where substr(key, 1, ${n + 1}) = ${'~' + format}`.execute(db);
+  }
+}
+
+/**
+ * Segment events keep their anonymous id in an indexed column (backfilled from `data`), so a
+ * member's claim on an anonymous id is checked against every visitor's events without a scan.
+ * Idempotency keys of ingest and admin keys get their own marker (`t:`), so no tenant-wide key
+ * can land in a member's scope (`u:<user>:`). A key of the old form that starts with `u:` stays
+ * a member's unless its event was sent by an ingest or admin key.
+ */
+function migration006(dialect: SqlDialect): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('events').addColumn('anonymous_id', text).execute();
+      await backfillAnonymousIds(db, dialect);
+      await db.schema.createIndex('events_tenant_anonymous').on('events').columns(['tenant_id', 'anonymous_id', 'user_id'])
+        .where(sql.ref('anonymous_id'), 'is not', null).execute();
+      await markTenantKeys(db);
+    },
+  };
+}
+
 /** Migrations keyed by name; names sort in application order. */
 export function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
     '001_event_backbone': migration001(dialect), '002_deliveries_claim_index': migration002, '003_deliveries_lean_indexes': migration003,
     '004_idempotency_hash_link_targets': migration004, '005_event_sender_role': migration005,
+    '006_anonymous_ids_tenant_keys': migration006(dialect),
   };
 }
 

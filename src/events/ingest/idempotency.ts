@@ -9,10 +9,14 @@ import { createHash } from 'node:crypto';
 import type { Principal } from '../../identity/principal.js';
 import type { WireFormat } from './envelope.js';
 
-/** The key as stored: `<format>:[u:<user>:]<key>`; the user id is percent-encoded so `:` cannot forge a scope. */
+/**
+ * The key as stored: `<format>:u:<user>:<key>` for a member, `<format>:t:<key>` for tenant-wide
+ * (ingest, admin) keys. Each scope has its own marker and the user id is percent-encoded, so no
+ * key sent in one scope can spell a key of another (an ingest key's `u:alice:k-1` is not Alice's `k-1`).
+ */
 export function scopedKey(format: WireFormat, principal: Principal, key: string): string {
-  const user = principal.role === 'member' ? `u:${encodeURIComponent(principal.userId ?? '')}:` : '';
-  return `${format}:${user}${key}`;
+  const scope = principal.role === 'member' ? `u:${encodeURIComponent(principal.userId ?? '')}:` : 't:';
+  return `${format}:${scope}${key}`;
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>

@@ -44,6 +44,13 @@ function forbidden(pointer: string, detail: string): AppError {
   return new AppError('AUTH_FORBIDDEN_USER', { detail, errors: [{ pointer, detail: 'not your user' }] });
 }
 
+/** The ids besides userId that an identity message ties to its sender. */
+function linkedIds(kind: SegmentKind, message: SegmentMessage): Array<{ id: string | null; pointer: string }> {
+  if (kind !== 'identify' && kind !== 'group' && kind !== 'alias') return [];
+  const anonymous = { id: idOf(message.anonymousId), pointer: '/anonymousId' };
+  return kind === 'alias' ? [{ id: idOf(message.previousId), pointer: '/previousId' }, anonymous] : [anonymous];
+}
+
 function rejected(index: number, error: AppError): ItemResult {
   return { index, status: 'rejected', error: { code: error.code, status: error.status, detail: error.message, ...(error.errors ? { errors: error.errors } : {}) } };
 }
@@ -101,22 +108,24 @@ export class SegmentService {
   }
 
   /**
-   * A member sends messages about their own user only, and links only ids that are theirs or
-   * nobody's: an anonymous id (identify) or previous id (alias) already stitched to another user,
-   * or already known as someone (traits, events, links), is refused with 403 before anything is stored.
+   * A member sends messages about their own user only, and an identity message (identify, group,
+   * alias) may carry other ids (anonymousId, previousId) only if they are the member's or nobody
+   * else's: an id stitched to another user, or known as someone (traits, links, events about it,
+   * or events carrying it as anonymous id that are not about this member), is refused with 403
+   * before anything is stored.
    */
   async #checkMember(principal: Principal, kind: SegmentKind, message: SegmentMessage, stitched: Map<string, string>): Promise<void> {
     const own = principal.userId ?? '';
     const userId = idOf(message.userId);
     if (userId !== null && userId !== own) throw forbidden('/userId', 'a member may only send messages about their own user');
-    const linked = kind === 'alias' ? { id: idOf(message.previousId), pointer: '/previousId' }
-      : kind === 'identify' ? { id: idOf(message.anonymousId), pointer: '/anonymousId' } : null;
-    if (linked === null || linked.id === null || linked.id === own) return;
-    const tenantId = principal.tenant.id;
-    const owner = stitched.get(linked.id) ?? (await this.deps.identity.resolve(tenantId, linked.id));
-    if (owner === own) return;
-    if (owner !== undefined || (await this.deps.identity.isKnown(tenantId, linked.id))) {
-      throw forbidden(linked.pointer, 'a member may only link ids that are theirs or not yet used by anyone');
+    for (const { id, pointer } of linkedIds(kind, message)) {
+      if (id === null || id === own) continue;
+      const tenantId = principal.tenant.id;
+      const owner = stitched.get(id) ?? (await this.deps.identity.resolve(tenantId, id));
+      if (owner === own) continue;
+      if (owner !== undefined || (await this.deps.identity.isKnown(tenantId, id, own))) {
+        throw forbidden(pointer, 'a member may only link ids that are theirs or not yet used by anyone else');
+      }
     }
   }
 
