@@ -11,7 +11,7 @@ import type { IndexChunk } from '../../../ports/search-index.port.js';
 import type { Filter } from '../../../rag/filter.schema.js';
 import type { AnalyzerOptions } from '../../../rag/text/analyzer.js';
 import { compileFilter, compileSearchFilter, type SqlFilter } from './filter.sql.js';
-import { buildMatch } from './lexical-query.js';
+import { buildMatch, FrequencyCache } from './lexical-query.js';
 import { PartitionStore, type StoredSpec } from './partition.store.js';
 
 export interface HnswOptions {
@@ -48,10 +48,12 @@ export class Partition {
   readonly spec: StoredSpec;
   private hnsw: Index;
   private savedGeneration = -1;
+  private readonly frequencies: FrequencyCache;
 
   private constructor(readonly dir: string, store: PartitionStore, spec: StoredSpec, private readonly options: PartitionOptions) {
     this.store = store;
     this.spec = spec;
+    this.frequencies = new FrequencyCache(store);
     this.hnsw = this.newIndex();
   }
 
@@ -173,7 +175,7 @@ export class Partition {
 
   /** BM25 over the analysed text. */
   lexical(query: string, limit: number, filter: Filter | undefined, owner?: string): Scored[] {
-    const match = buildMatch(query, this.spec.language, this.options.analyzer, this.store, this.hnsw.size());
+    const match = buildMatch(query, this.spec.language, this.options.analyzer, this.frequencies, this.hnsw.size());
     if (!match) return [];
     return this.store.lexical(match, this.options.gramWeight, limit, compileSearchFilter(filter, owner));
   }
