@@ -22,4 +22,13 @@ describe('highlight', () => {
   it('returns the start of the text when nothing matches', () => {
     expect(highlight('Nothing to see here', 'zebra', 'en')).toBe('Nothing to see here');
   });
+
+  it('highlights each query with its own terms, one after another and for a 2,000-character query', () => {
+    expect(highlight('red and blue', 'red', 'en')).toBe('<mark>red</mark> and blue');
+    expect(highlight('red and blue', 'blue', 'en')).toBe('red and <mark>blue</mark>');
+    expect(highlight('red and blue', 'blue', 'de')).toBe('red and <mark>blue</mark>');
+    const long = `${Array.from({ length: 300 }, (_, i) => `word${i}`).join(' ')} blue`.slice(-2000);
+    expect(long.length).toBe(2000);
+    expect(highlight('red and blue', long, 'en')).toBe('red and <mark>blue</mark>');
+  });
 });

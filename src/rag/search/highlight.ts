@@ -36,9 +36,18 @@ function matches(text: string, wanted: Set<string>, language: Language, from: nu
   return found;
 }
 
+/** The stems of the last query, per language: every hit of one search highlights the same query. */
+let lastWanted: { key: string; stems: Set<string> } | undefined;
+
+function wantedStems(query: string, language: Language): Set<string> {
+  const key = `${language}\u0000${query}`;
+  if (lastWanted?.key !== key) lastWanted = { key, stems: new Set(tokenize(query).map((t) => cachedStem(t, language))) };
+  return lastWanted.stems;
+}
+
 export function highlight(text: string, query: string, setting: LanguageSetting): string {
-  const language = resolveLanguage(setting, `${query} ${text.slice(0, 500)}`);
-  const wanted = new Set(tokenize(query).map((t) => cachedStem(t, language)));
+  const language = resolveLanguage(setting, `${query.slice(0, 500)} ${text.slice(0, 500)}`);
+  const wanted = wantedStems(query, language);
   const first = matches(text, wanted, language, 0, text.length, 1).at(0)?.[0] ?? 0;
   const start = Math.max(0, first - SNIPPET / 3);
   const end = Math.min(text.length, start + SNIPPET);
