@@ -60,12 +60,19 @@ export function documentVector(text: string, language: LanguageSetting, settings
   return toVector(weights);
 }
 
+/**
+ * Terms of one query sent to Qdrant, the first distinct ones in query order (Qdrant applies the
+ * idf, so rarity is not known here): bounds the server's work for a long query, as the embedded
+ * index does.
+ */
+export const QUERY_MAX_TERMS = Object.freeze({ words: 64, grams: 256 });
+
 /** The sparse vector of a query (empty when only stopwords remain). */
 export function queryVector(query: string, language: LanguageSetting, settings: Bm25Settings = DEFAULT_BM25): SparseVector {
   const { words, grams } = analyzeQuery(query, language);
   const weights = new Map<number, number>();
-  for (const word of words) weights.set(termIndex(`w:${word}`), 1);
-  for (const gram of grams) weights.set(termIndex(`g:${gram}`), settings.gramWeight);
+  for (const word of words.slice(0, QUERY_MAX_TERMS.words)) weights.set(termIndex(`w:${word}`), 1);
+  for (const gram of grams.slice(0, QUERY_MAX_TERMS.grams)) weights.set(termIndex(`g:${gram}`), settings.gramWeight);
   return toVector(weights);
 }
 
