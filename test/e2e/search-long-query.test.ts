@@ -2,7 +2,8 @@
  * A search or answer with a 2,000-character query of distinct indexed words runs a bounded FTS5
  * query (at most QUERY_TERM_LIMITS terms per column, each once) and still finds the document
  * the query's rarest word points to. Regression test for "one member search blocks the event
- * loop": the server used to OR every analysed word and n-gram of the query.
+ * loop": the server used to OR every analysed word and n-gram of the query. A search over several
+ * collections lets other work run between them (each collection's search is synchronous).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QUERY_TERM_LIMITS } from '../../src/adapters/search/embedded/lexical-query.js';
@@ -101,5 +102,27 @@ describe('long search queries', () => {
     expect(answer!.json().sources[0].documentId).toBe('doc17');
     expect(answerMatches.length).toBeGreaterThan(0);
     answerMatches.forEach(expectBounded);
+  });
+
+  it('a search over several collections lets other work run between collections', async () => {
+    for (const name of ['kb2', 'kb3']) {
+      expect((await t.call('POST', '/v1/collections', { name, language: 'de', textFields: ['body'] })).statusCode).toBe(201);
+      await t.call('PUT', `/v1/collections/${name}/documents/x?wait=true`, { body: `${RARE} ${vocabulary.slice(0, 50).join(' ')}` });
+    }
+    const order: string[] = [];
+    const original = PartitionStore.prototype.lexical;
+    const spy = vi.spyOn(PartitionStore.prototype, 'lexical').mockImplementation(function (this: PartitionStore, ...args) {
+      if (order.length === 0) setImmediate(() => order.push('other'));
+      order.push('collection');
+      return original.apply(this, args);
+    });
+    try {
+      const res = await t.call('POST', '/v1/search', { query: longQuery(), collections: ['kb', 'kb2', 'kb3'], mode: 'lexical', limit: 100 }, memberKey);
+      expect(res.statusCode).toBe(200);
+      expect(new Set(res.json().items.map((i: { collection: string }) => i.collection))).toEqual(new Set(['kb', 'kb2', 'kb3']));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(order).toEqual(['collection', 'other', 'collection', 'collection']);
   });
 });

@@ -67,6 +67,17 @@ export function createEmbeddedSearchIndex(config: EmbeddedSearchIndexConfig): Se
   };
   const partitions = new Map<string, Partition>();
   let timer: NodeJS.Timeout | undefined;
+  let turn: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Searches run one at a time, each in its own turn of the event loop: SQLite and HNSW work is
+   * synchronous, so a request over 20 collections lets other requests in between collections.
+   */
+  function inTurn<T>(run: () => T): Promise<T> {
+    const result = turn.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(run);
+    turn = result.catch(() => undefined);
+    return result;
+  }
 
   const dirOf = (ref: CollectionRef) => join(config.dir, encodeName(ref.tenantId), encodeName(ref.collection));
   const keyOf = (ref: CollectionRef) => `${ref.tenantId}\u0000${ref.collection}`;
@@ -186,10 +197,12 @@ export function createEmbeddedSearchIndex(config: EmbeddedSearchIndexConfig): Se
     async deleteDocuments({ documentIds, ...ref }) {
       return documentIds.length > 0 ? require(ref).deleteDocuments(documentIds) : 0;
     },
-    async search(params) {
-      params.signal?.throwIfAborted();
-      const partition = open(params);
-      return partition ? hydrate(partition, rank(partition, params)) : [];
+    search(params) {
+      return inTurn(() => {
+        params.signal?.throwIfAborted();
+        const partition = open(params);
+        return partition ? hydrate(partition, rank(partition, params)) : [];
+      });
     },
     async stats(ref) {
       const partition = open(ref);
