@@ -4,18 +4,13 @@
  * by the index, and idempotency keys of tenant-wide keys get their `t:` marker while members'
  * keys keep their scope, so retries sent across the upgrade still dedupe.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Migrator, sql, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createPostgresStore } from '../../src/adapters/sql/postgres.store.js';
-import { createSqliteStore } from '../../src/adapters/sql/sqlite.store.js';
 import { migrationsFor, type SqlDialect } from '../../src/adapters/sql/migrations.js';
 import { toEventRow } from '../../src/adapters/sql/rows.js';
 import type { SqlStore } from '../../src/adapters/sql/sql-store.js';
 import type { EventRecord } from '../../src/ports/events.types.js';
-import { freshPgSchema } from '../helpers/services.js';
+import { withFreshStore } from '../helpers/upgrade-stores.js';
 import { T0, makeEvent } from './store.fixtures.js';
 
 async function migrateBefore006(db: Kysely<any>, dialect: SqlDialect, schema?: string): Promise<void> {
@@ -89,24 +84,10 @@ async function checkUpgrade(store: SqlStore, migrateOld: () => Promise<void>): P
 
 describe('migration 006 (anonymous ids of events, tenant-wide idempotency keys)', () => {
   it('upgrades on SQLite', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'eventrag-migration-'));
-    const store = createSqliteStore({ filename: join(dir, 'store.db') });
-    try {
-      await checkUpgrade(store, () => migrateBefore006(store.db, 'sqlite'));
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await withFreshStore('sqlite', (store) => checkUpgrade(store, () => migrateBefore006(store.db, 'sqlite')));
   });
 
   it('upgrades on PostgreSQL', async () => {
-    const pg = await freshPgSchema();
-    const store = createPostgresStore({ connectionString: pg.connectionString, schema: pg.schema, maxConnections: 2 });
-    try {
-      await checkUpgrade(store, () => migrateBefore006(store.db, 'postgres', pg.schema));
-    } finally {
-      await store.close();
-      await pg.drop();
-    }
+    await withFreshStore('postgres', (store, _dialect, schema) => checkUpgrade(store, () => migrateBefore006(store.db, 'postgres', schema)));
   });
 });

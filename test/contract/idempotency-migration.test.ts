@@ -4,17 +4,12 @@
  * a retry sent across the upgrade is still a duplicate, and nothing is lost or merged. (Migration
  * 006 then marks these tenant-wide keys `t:`.)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Migrator, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createPostgresStore } from '../../src/adapters/sql/postgres.store.js';
-import { createSqliteStore } from '../../src/adapters/sql/sqlite.store.js';
 import { migrationsFor, type SqlDialect } from '../../src/adapters/sql/migrations.js';
 import { toEventRow } from '../../src/adapters/sql/rows.js';
 import type { SqlStore } from '../../src/adapters/sql/sql-store.js';
-import { freshPgSchema } from '../helpers/services.js';
+import { withFreshStore } from '../helpers/upgrade-stores.js';
 import { T0, makeEvent } from './store.fixtures.js';
 
 const BEFORE_SCOPING = ['001_event_backbone', '002_deliveries_claim_index', '003_deliveries_lean_indexes'];
@@ -58,25 +53,10 @@ async function checkUpgrade(store: SqlStore, migrateOld: () => Promise<void>): P
 
 describe('migration 004 (scoped idempotency keys)', () => {
   it('scopes existing keys on SQLite', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'eventrag-migration-'));
-    const store = createSqliteStore({ filename: join(dir, 'store.db') });
-    try {
-      await checkUpgrade(store, () => migrateBeforeScoping(store.db, 'sqlite'));
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await withFreshStore('sqlite', (store) => checkUpgrade(store, () => migrateBeforeScoping(store.db, 'sqlite')));
   });
 
   it('scopes existing keys on PostgreSQL', async () => {
-    const pg = await freshPgSchema();
-    const store = createPostgresStore({ connectionString: pg.connectionString, schema: pg.schema, maxConnections: 2 });
-    try {
-      // freshPgSchema created the (empty) schema; the pool's search_path points at it.
-      await checkUpgrade(store, () => migrateBeforeScoping(store.db, 'postgres', pg.schema));
-    } finally {
-      await store.close();
-      await pg.drop();
-    }
+    await withFreshStore('postgres', (store, _dialect, schema) => checkUpgrade(store, () => migrateBeforeScoping(store.db, 'postgres', schema)));
   });
 });

@@ -3,17 +3,12 @@
  * the upgrade read back with no sender (null), so the indexer keeps applying them as before, and
  * events appended after it keep theirs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Migrator, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createPostgresStore } from '../../src/adapters/sql/postgres.store.js';
-import { createSqliteStore } from '../../src/adapters/sql/sqlite.store.js';
 import { migrationsFor, type SqlDialect } from '../../src/adapters/sql/migrations.js';
 import { toEventRow } from '../../src/adapters/sql/rows.js';
 import type { SqlStore } from '../../src/adapters/sql/sql-store.js';
-import { freshPgSchema } from '../helpers/services.js';
+import { withFreshStore } from '../helpers/upgrade-stores.js';
 import { T0, makeEvent } from './store.fixtures.js';
 
 async function migrateBeforeSenders(db: Kysely<any>, dialect: SqlDialect, schema?: string): Promise<void> {
@@ -44,24 +39,10 @@ async function checkUpgrade(store: SqlStore, migrateOld: () => Promise<void>): P
 
 describe('migration 005 (sender role of events)', () => {
   it('adds the column on SQLite; old rows have no sender', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'eventrag-migration-'));
-    const store = createSqliteStore({ filename: join(dir, 'store.db') });
-    try {
-      await checkUpgrade(store, () => migrateBeforeSenders(store.db, 'sqlite'));
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await withFreshStore('sqlite', (store) => checkUpgrade(store, () => migrateBeforeSenders(store.db, 'sqlite')));
   });
 
   it('adds the column on PostgreSQL; old rows have no sender', async () => {
-    const pg = await freshPgSchema();
-    const store = createPostgresStore({ connectionString: pg.connectionString, schema: pg.schema, maxConnections: 2 });
-    try {
-      await checkUpgrade(store, () => migrateBeforeSenders(store.db, 'postgres', pg.schema));
-    } finally {
-      await store.close();
-      await pg.drop();
-    }
+    await withFreshStore('postgres', (store, _dialect, schema) => checkUpgrade(store, () => migrateBeforeSenders(store.db, 'postgres', schema)));
   });
 });
