@@ -1,12 +1,13 @@
 /** TypeBox schemas of the events API: validation, types and OpenAPI from one definition. */
 import { Type, type Static } from 'typebox';
 import { EVENT_TYPE_PATTERN } from './catalog/builtin-types.js';
+import { MAX_ID_LENGTH } from '../platform/ids.js';
 
 const DeliveryStatusSchema = Type.Union([
   Type.Literal('pending'), Type.Literal('processing'), Type.Literal('done'), Type.Literal('failed'), Type.Literal('dead'),
 ]);
 
-const Id = Type.String({ minLength: 1, maxLength: 256 });
+const Id = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH });
 
 export const NativeEventSchema = Type.Object({
   type: Type.String({ pattern: EVENT_TYPE_PATTERN, maxLength: 128, description: 'Dotted lowercase type, e.g. article.created' }),
@@ -17,7 +18,7 @@ export const NativeEventSchema = Type.Object({
   time: Type.Optional(Type.String({ format: 'date-time', description: 'When it happened (ISO 8601); default: now' })),
   category: Type.Optional(Type.String({ maxLength: 64 })),
   sourceApp: Type.Optional(Type.String({ maxLength: 128 })),
-  idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH })),
   data: Type.Optional(Type.Unknown({ description: 'Payload, validated against the type\'s JSON Schema' })),
 }, { additionalProperties: false, $id: 'NativeEvent' });
 export type NativeEvent = Static<typeof NativeEventSchema>;
@@ -98,7 +99,7 @@ export const SelectionSchema = Type.Object({
   from: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
   to: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
   types: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100, description: 'Type patterns, e.g. article.*' })),
-  userId: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  userId: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH })),
 });
 
 export const ReplayBodySchema = Type.Object({ ...SelectionSchema.properties, dryRun: Type.Optional(Type.Boolean()) }, { additionalProperties: false });

@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { MAX_ID_LENGTH } from '../identity/keys.service.js';
+import { MAX_ID_LENGTH } from '../platform/ids.js';
 import { AppError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { toAppError } from './errors.plugin.js';

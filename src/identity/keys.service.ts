@@ -1,13 +1,13 @@
 /** API keys: random, shown once, stored as SHA-256 hashes. */
 import { createHash } from 'node:crypto';
 import { AppError } from '../platform/errors.js';
-import { newId, randomToken } from '../platform/ids.js';
+import { MAX_ID_LENGTH, newId, randomToken } from '../platform/ids.js';
 import type { ApiKeyRecord, Role, Store } from '../ports/store.port.js';
 
 const KEY_PREFIX: Record<Role, string> = { admin: 'er_admin_', ingest: 'er_ingest_', member: 'er_member_' };
 
 /** Longest user id anywhere in the API (keys, JWT claims, events), and longest key name. */
-export const MAX_ID_LENGTH = 256;
+export { MAX_ID_LENGTH };
 export const MAX_KEY_NAME_LENGTH = 200;
 
 export function hashKey(key: string): string {

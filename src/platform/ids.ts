@@ -54,3 +54,9 @@ export function idFloor(ms: number): string {
 export function randomToken(bytes = 24): string {
   return randomBytes(bytes).toString('base64url');
 }
+
+/**
+ * The longest id the API accepts anywhere: user, session and document ids, idempotency keys, path
+ * parameters. One limit, so whatever can be written can also be read back by path.
+ */
+export const MAX_ID_LENGTH = 256;

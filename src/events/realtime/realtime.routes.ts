@@ -9,6 +9,7 @@ import { serveSse } from './sse.stream.js';
 import { StreamSlots, type ReleaseSlot } from './stream-slots.js';
 import { streamViewOf, type StreamView } from './stream-view.js';
 import { serveWs } from './ws.stream.js';
+import { MAX_ID_LENGTH } from '../../platform/ids.js';
 
 export interface RealtimeRoutesOptions {
   hub: RealtimeHub;
@@ -25,7 +26,7 @@ export interface RealtimeRoutesOptions {
 
 const StreamQuery = Type.Object({
   types: Type.Optional(Type.String({ maxLength: 2048, description: 'Comma-separated type patterns, e.g. article.*,order.placed (default: all; at most 32)' })),
-  userId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Only events of this user (members: always their own)' })),
+  userId: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH, description: 'Only events of this user (members: always their own)' })),
   access_token: Type.Optional(Type.String({ maxLength: 8192, description: 'API key or JWT, for clients that cannot send headers' })),
 });
 

@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { EVENT_TYPE_PATTERN } from '../../events/catalog/builtin-types.js';
 import { FIELD_PATTERN } from '../filter.schema.js';
+import { MAX_ID_LENGTH } from '../../platform/ids.js';
 
 export const COLLECTION_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
 const FieldName = Type.String({ pattern: FIELD_PATTERN });
@@ -69,7 +70,7 @@ export const CreateCollectionSchema = Type.Object({
 export type CreateCollection = Static<typeof CreateCollectionSchema>;
 
 /** Longest document id (the documents API's path parameter; ids from events are held to it too). */
-export const DOCUMENT_ID_MAX_LENGTH = 256;
+export const DOCUMENT_ID_MAX_LENGTH = MAX_ID_LENGTH;
 
 /** Path parameter naming a collection (also accepts names the pattern would reject, answered 404). */
 export const CollectionName = Type.String({ minLength: 1, maxLength: 64 });

@@ -15,6 +15,7 @@ import type { CollectionsRepo } from '../collections/collections.repo.js';
 import type { CollectionsService } from '../collections/collections.service.js';
 import { canReadDocument, collectionView } from '../member-view.js';
 import { fileRoutes, type UploadSettings } from './files.routes.js';
+import { MAX_ID_LENGTH } from '../../platform/ids.js';
 
 export interface DocumentsRoutesOptions {
   collections: CollectionsService;
@@ -27,7 +28,7 @@ export interface DocumentsRoutesOptions {
 }
 
 export const WRITE_DOCUMENT_ROLES: readonly Role[] = ['admin', 'ingest'];
-const DocumentId = Type.String({ minLength: 1, maxLength: 256 });
+const DocumentId = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH });
 const Fields = Type.Record(Type.String(), Type.Unknown(), { description: 'The document: the collection decides which fields are text, title and metadata' });
 const Params = Type.Object({ name: CollectionName, id: DocumentId });
 const Wait = Type.Object({ wait: Type.Boolean({ default: false, description: 'Answer after the write is indexed (up to 10 s)' }) });

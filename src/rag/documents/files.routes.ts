@@ -12,6 +12,7 @@ import type { DocumentsRoutesOptions } from './documents.routes.js';
 import { WRITE_DOCUMENT_ROLES, writeDocument } from './documents.routes.js';
 import { fileKind, TextExtractor, textTooLarge } from './extract-text.js';
 import { watchClosingDelimiter } from './multipart-end.js';
+import { MAX_ID_LENGTH } from '../../platform/ids.js';
 
 /** Limits of uploads (from the configuration: UPLOAD_*, EVENT_MAX_BYTES). */
 export interface UploadSettings {
@@ -30,7 +31,7 @@ export const DEFAULT_UPLOADS: UploadSettings = {
 export const UPLOAD_MAX_FILES = 20;
 const UPLOAD_MAX_FIELDS = 20;
 const FIELD_MAX_BYTES = 1024;
-const DOCUMENT_ID_MAX = 256;
+const DOCUMENT_ID_MAX = MAX_ID_LENGTH;
 const FILE_NAME_MAX = 255;
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 

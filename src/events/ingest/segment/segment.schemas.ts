@@ -4,6 +4,7 @@
  */
 import { Type, type Static, type TSchema } from 'typebox';
 import { BatchResultSchema } from '../../events.schemas.js';
+import { MAX_ID_LENGTH } from '../../../platform/ids.js';
 
 export type SegmentKind = 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias';
 export const SEGMENT_KINDS: readonly SegmentKind[] = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
@@ -13,7 +14,7 @@ export const MESSAGE_MAX_BYTES = 32 * 1024;
 export const BATCH_MAX_BYTES = 500 * 1024;
 
 /** Segment clients send ids as strings, some as numbers; both become strings. */
-const IdValue = Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Number()]);
+const IdValue = Type.Union([Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }), Type.Number()]);
 const OptionalId = Type.Optional(Type.Union([IdValue, Type.Null()]));
 const Dict = Type.Record(Type.String(), Type.Unknown());
 const OptionalDict = Type.Optional(Type.Union([Dict, Type.Null()]));
@@ -24,7 +25,7 @@ const common = {
   type: Type.Optional(Type.Union(SEGMENT_KINDS.map((kind) => Type.Literal(kind)))),
   userId: OptionalId,
   anonymousId: OptionalId,
-  messageId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Idempotency key: a messageId seen again within the window is a duplicate' })),
+  messageId: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH, description: 'Idempotency key: a messageId seen again within the window is a duplicate' })),
   timestamp: Timestamp,
   sentAt: Timestamp,
   originalTimestamp: Timestamp,
