@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/identity/keys.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -14,10 +13,8 @@ let alice: string;
 let bob: string;
 beforeAll(async () => {
   t = await startTestApp();
-  const store = t.app.backends.store;
-  const tenant = (await store.tenants.bySlug('demo'))!;
-  alice = (await createApiKey(store, { tenantId: tenant.id, role: 'member', userId: 'alice' })).key;
-  bob = (await createApiKey(store, { tenantId: tenant.id, role: 'member', userId: 'bob' })).key;
+  alice = await t.memberKey('alice');
+  bob = await t.memberKey('bob');
 });
 afterAll(async () => { await t.close(); });
 

@@ -7,7 +7,6 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/identity/keys.service.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 
 const ALICE = `alicesecret${Date.now()}`;
@@ -22,10 +21,8 @@ const texts = (res: { json(): { items: Array<{ text: string; documentId: string 
 
 beforeAll(async () => {
   t = await startTestApp();
-  const store = t.app.backends.store;
-  const tenant = (await store.tenants.bySlug('demo'))!;
-  alice = (await createApiKey(store, { tenantId: tenant.id, role: 'member', userId: 'alice' })).key;
-  bob = (await createApiKey(store, { tenantId: tenant.id, role: 'member', userId: 'bob' })).key;
+  alice = await t.memberKey('alice');
+  bob = await t.memberKey('bob');
   for (const [name, template] of [['user-events', 'user-events'], ['chat-messages', 'chat-messages'], ['kb', 'policies']]) {
     expect((await t.call('POST', '/v1/collections', { name, template })).statusCode).toBe(201);
   }

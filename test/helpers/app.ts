@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
+import { createApiKey } from '../../src/identity/keys.service.js';
 import { createApp, type App, type CreateAppOptions } from '../../src/main.js';
 import { createLogger } from '../../src/platform/logger.js';
 
@@ -18,6 +19,8 @@ export interface TestApp {
   ingestKey: string;
   /** Calls the API; `key` defaults to the admin key (pass null for no credentials). */
   call(method: InjectOptions['method'], url: string, body?: unknown, key?: string | null, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** Creates a member key of the demo tenant bound to `userId`. */
+  memberKey(userId: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,10 @@ export async function startTestApp(overrides: Record<string, unknown> = {}, opti
         headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
         ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
       });
+    },
+    async memberKey(userId) {
+      const tenant = (await app.backends.store.tenants.bySlug('demo'))!;
+      return (await createApiKey(app.backends.store, { tenantId: tenant.id, role: 'member', userId })).key;
     },
     async close() {
       await app.stop();
