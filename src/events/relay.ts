@@ -129,7 +129,7 @@ export class Relay {
     for (const consumer of live) {
       for (const event of events) {
         if (!anyTypeMatches(consumer.types, event.type)) continue;
-        consumer.handle(event, { attempt: 1, logger: this.deps.logger, signal })
+        consumer.handle!({ ...event, seq: 0 }, { attempt: 1, logger: this.deps.logger, signal })
           .catch((error: unknown) => this.deps.logger.warn({ err: error, consumer: consumer.name, eventId: event.id }, 'live consumer failed'));
       }
     }

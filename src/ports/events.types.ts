@@ -27,6 +27,11 @@ export interface EventRecord {
   data: unknown;
 }
 
+/** An event as the log holds it: with its position in the log (`seq`, gap-free in commit order). */
+export interface LogEntry extends EventRecord {
+  seq: number;
+}
+
 /** An event ready to append (the server has validated, sanitised and enriched it). */
 export interface NewEvent extends EventRecord {
   /**

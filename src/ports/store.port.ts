@@ -189,6 +189,16 @@ export interface EventStatsStore {
   appliedCount(consumer: string, tenantId: string): Promise<number>;
 }
 
+/**
+ * A transaction of the backbone store, handed to transactional projections (`handleBatch`). A
+ * feature's SQL adapter runs its writes on `db` (a Kysely transaction of the store's database);
+ * they commit together with the consumer's new position, or not at all.
+ */
+export interface StoreTx {
+  readonly db: unknown;
+  readonly dialect: 'sqlite' | 'postgres';
+}
+
 /** The durable store: one adapter per database engine, all passing test/contract/store. */
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';

@@ -103,7 +103,7 @@ export class Dispatcher {
     const log = () => (child ??= logger.child({ consumer: consumer.name, eventId: event.id, tenantId: event.tenantId }));
     const started = performance.now();
     try {
-      await consumer.handle(event, { attempt, get logger() { return log(); }, signal: this.#abort.signal });
+      await consumer.handle!({ ...event, seq: 0 }, { attempt, get logger() { return log(); }, signal: this.#abort.signal });
       this.deps.metrics.deliveryDuration.observe({ consumer: consumer.name, outcome: 'done' }, (performance.now() - started) / 1000);
       await this.#done.add(consumer.name, event.id, this.deps.bus.claimsInStore);
       return { kind: 'done' };
