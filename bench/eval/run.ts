@@ -15,9 +15,9 @@ import { createEmbeddedSearchIndex } from '../../src/adapters/search/embedded/em
 import type { IndexChunk, SearchMode } from '../../src/ports/search-index.port.js';
 import type { BeirDocument } from '../../src/rag/eval/beir.reader.js';
 import { runEval, type EvalTarget } from '../../src/rag/eval/run-eval.js';
-import type { StopwordList } from '../../src/rag/text/stopwords.js';
-import { chunkText } from '../../src/rag/text/chunker.js';
-import type { Language, LanguageSetting } from '../../src/rag/text/language.js';
+import type { StopwordList } from '../../src/text/stopwords.js';
+import { chunkText } from '../../src/text/chunker.js';
+import type { Language, LanguageSetting } from '../../src/text/language.js';
 
 const { values } = parseArgs({
   options: {

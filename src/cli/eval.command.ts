@@ -12,7 +12,7 @@ import { createApp, type App } from '../main.js';
 import type { SearchMode } from '../ports/search-index.port.js';
 import type { BeirDocument } from '../rag/eval/beir.reader.js';
 import { runEval } from '../rag/eval/run-eval.js';
-import type { LanguageSetting } from '../rag/text/language.js';
+import type { LanguageSetting } from '../text/language.js';
 
 export interface EvalOptions {
   dataset: string;

@@ -11,7 +11,7 @@ import { logDestination } from '../platform/log-format.js';
 import { isAppError } from '../platform/errors.js';
 import { ROLES, type Role } from '../ports/store.port.js';
 import type { SearchMode } from '../ports/search-index.port.js';
-import type { LanguageSetting } from '../rag/text/language.js';
+import type { LanguageSetting } from '../text/language.js';
 import { DemoError } from './demo/demo.client.js';
 import { explainStartupError } from './startup-errors.js';
 

@@ -3,8 +3,8 @@
  * Embedded adapter: usearch HNSW + SQLite FTS5 (src/adapters/search/embedded); scale-out: Qdrant.
  * Every adapter runs test/contract/search-index.contract.ts.
  */
-import type { Filter } from '../rag/filter.schema.js';
-import type { LanguageSetting } from '../rag/text/language.js';
+import type { Filter } from './search-filter.js';
+import type { LanguageSetting } from '../text/language.js';
 
 /** A metadata value; `string[]` fields match `eq`/`in` when any element matches. */
 export type MetadataValue = string | number | boolean | null | string[];

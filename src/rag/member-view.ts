@@ -23,7 +23,7 @@ import type { Role } from '../ports/store.port.js';
 import type { Collection } from './collections/collections.repo.js';
 import type { CollectionScope } from './collections/collection.schemas.js';
 import { TEMPLATE_BY_NAME } from './collections/templates.js';
-import type { Filter } from './filter.schema.js';
+import type { Filter } from '../ports/search-filter.js';
 
 /** Reserved metadata field holding a document's owner in a per-user collection. */
 export const OWNER_FIELD = 'userId';

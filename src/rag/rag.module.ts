@@ -35,7 +35,7 @@ import type { RagDatabase } from './rag.migrations.js';
 import { AnswerService } from './search/answer.service.js';
 import { searchRoutes } from './search/search.routes.js';
 import { SearchService } from './search/search.service.js';
-import { chunkText } from './text/chunker.js';
+import { chunkText } from '../text/chunker.js';
 
 export interface RetrievalDeps {
   config: Config;

@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IndexChunk, SearchIndex } from '../../src/ports/search-index.port.js';
-import type { Filter } from '../../src/rag/filter.schema.js';
-import { matchesFilter } from '../../src/rag/filter.js';
+import type { Filter } from '../../src/ports/search-filter.js';
+import { matchesFilter } from '../../src/ports/search-filter.js';
 
 export interface SearchIndexFactory {
   /** A fresh index (empty storage) — or, with reopen, a new instance over the last storage. */

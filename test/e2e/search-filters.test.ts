@@ -5,7 +5,7 @@
  * "failed searches are not tracked".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FILTER_LIMITS } from '../../src/rag/filter.limits.js';
+import { FILTER_LIMITS } from '../../src/rag/search/filter.limits.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;

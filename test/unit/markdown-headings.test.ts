@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkText } from '../../src/rag/text/chunker.js';
+import { chunkText } from '../../src/text/chunker.js';
 
 const markdown = { size: 1200, overlap: 150, markdown: true };
 

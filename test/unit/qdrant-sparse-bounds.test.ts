@@ -1,7 +1,7 @@
 /** A long query's sparse vector for Qdrant holds at most QUERY_MAX_TERMS distinct terms per kind. */
 import { describe, expect, it } from 'vitest';
 import { QUERY_MAX_TERMS, queryVector } from '../../src/adapters/search/qdrant/qdrant.sparse.js';
-import { analyzeQuery } from '../../src/rag/text/analyzer.js';
+import { analyzeQuery } from '../../src/text/analyzer.js';
 
 const syllables = ['ba', 'ke', 'di', 'lo', 'mu', 'ra', 'so', 'ti', 'vu', 'ze', 'ny', 'pa', 'qu', 'wi', 'fo', 'ge'];
 const query = Array.from({ length: 600 }, (_, i) => `${syllables[i % 16]}${syllables[(i >> 4) % 16]}${syllables[(i >> 8) % 16]}x`).join(' ').slice(0, 2000);

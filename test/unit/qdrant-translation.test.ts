@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { toQdrantFilter } from '../../src/adapters/search/qdrant/qdrant.filter.js';
 import { documentVector, pointId, queryVector, termIndex } from '../../src/adapters/search/qdrant/qdrant.sparse.js';
-import type { Filter } from '../../src/rag/filter.schema.js';
+import type { Filter } from '../../src/ports/search-filter.js';
 import { viewFilter } from '../../src/rag/member-view.js';
 
 describe('Qdrant filter translation', () => {

@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createHashEmbedder } from '../../src/adapters/embedder/hash/hash.embedder.js';
 import { createEmbeddedSearchIndex, decodeName, encodeName } from '../../src/adapters/search/embedded/embedded.search-index.js';
 import type { IndexChunk } from '../../src/ports/search-index.port.js';
-import type { Filter } from '../../src/rag/filter.schema.js';
-import { matchesFilter } from '../../src/rag/filter.js';
+import type { Filter } from '../../src/ports/search-filter.js';
+import { matchesFilter } from '../../src/ports/search-filter.js';
 import { randomVectors } from '../contract/search-index.contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'eventrag-embedded-'));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mean, mrrAt, ndcgAt, recallAt } from '../../src/rag/eval/metrics.js';
 import { runEval } from '../../src/rag/eval/run-eval.js';
-import { fuseRrf, fuseWeighted, minMax } from '../../src/rag/fusion.js';
+import { fuseRrf, fuseWeighted, minMax } from '../../src/adapters/search/embedded/fusion.js';
 
 const rel = (entries: [string, number][]) => new Map(entries);
 

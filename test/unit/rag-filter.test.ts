@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { Value } from 'typebox/value';
 import { compileFilter } from '../../src/adapters/search/embedded/filter.sql.js';
 import type { Metadata } from '../../src/ports/search-index.port.js';
-import { FilterSchema, type Filter } from '../../src/rag/filter.schema.js';
-import { matchesFilter } from '../../src/rag/filter.js';
-import { checkFilterSize, FILTER_LIMITS } from '../../src/rag/filter.limits.js';
+import { FilterSchema } from '../../src/rag/search/filter.schema.js';
+import { matchesFilter, type Filter } from '../../src/ports/search-filter.js';
+import { checkFilterSize, FILTER_LIMITS } from '../../src/rag/search/filter.limits.js';
 
 const rows: Metadata[] = [
   { category: 'a', price: 5, tags: ['x', 'y'], flag: true, date: '2024-01-05' },

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildMatch, FrequencyCache, QUERY_TERM_LIMITS, selectTerms, type FrequencySource } from '../../src/adapters/search/embedded/lexical-query.js';
-import { analyzeQuery, DEFAULT_ANALYZER_OPTIONS } from '../../src/rag/text/analyzer.js';
+import { analyzeQuery, DEFAULT_ANALYZER_OPTIONS } from '../../src/text/analyzer.js';
 
 /** Pseudo-words of letters only (no stopwords, distinct stems): bakedi, bakedo, … */
 function pseudoWords(count: number): string[] {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { analyze, analyzeQuery, pushGrams } from '../../src/rag/text/analyzer.js';
-import { chunkText, sentences } from '../../src/rag/text/chunker.js';
-import { detectLanguage } from '../../src/rag/text/language.js';
-import { stem } from '../../src/rag/text/stemmer.js';
-import { tokenize } from '../../src/rag/text/tokenizer.js';
+import { analyze, analyzeQuery, pushGrams } from '../../src/text/analyzer.js';
+import { chunkText, sentences } from '../../src/text/chunker.js';
+import { detectLanguage } from '../../src/text/language.js';
+import { stem } from '../../src/text/stemmer.js';
+import { tokenize } from '../../src/text/tokenizer.js';
 
 describe('tokenize', () => {
   it('lower-cases, keeps letters and digits, joins apostrophes and splits hyphens', () => {

@@ -1,7 +1,7 @@
 /** A collection definition as data (the `BaseCollection` of the requirements, without subclasses). */
 import { Type, type Static } from 'typebox';
 import { EVENT_TYPE_PATTERN } from '../../events/catalog/builtin-types.js';
-import { FIELD_PATTERN } from '../filter.schema.js';
+import { FIELD_PATTERN } from '../../ports/search-filter.js';
 import { MAX_ID_LENGTH } from '../../platform/ids.js';
 
 export const COLLECTION_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';

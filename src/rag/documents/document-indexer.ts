@@ -6,7 +6,7 @@
 import type { Cache } from '../../ports/cache.port.js';
 import type { Embedder } from '../../ports/embedder.port.js';
 import type { SearchIndex } from '../../ports/search-index.port.js';
-import { chunkText } from '../text/chunker.js';
+import { chunkText } from '../../text/chunker.js';
 import type { Collection, CollectionsRepo } from '../collections/collections.repo.js';
 import { documentContent } from './document-text.js';
 import { ownerOf } from '../member-view.js';

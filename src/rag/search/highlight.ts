@@ -1,7 +1,7 @@
 /** Marks query terms in a snippet of a hit's text: `<mark>term</mark>`, matched by stem. */
-import { stem } from '../text/stemmer.js';
-import { tokenize } from '../text/tokenizer.js';
-import { resolveLanguage, type Language, type LanguageSetting } from '../text/language.js';
+import { stem } from '../../text/stemmer.js';
+import { tokenize } from '../../text/tokenizer.js';
+import { resolveLanguage, type Language, type LanguageSetting } from '../../text/language.js';
 
 const SNIPPET = 240;
 const WORD = /[\p{L}\p{N}]+/gu;

@@ -7,11 +7,11 @@ import { AppError } from '../../platform/errors.js';
 import type { Cache } from '../../ports/cache.port.js';
 import type { Embedder } from '../../ports/embedder.port.js';
 import type { Metadata, SearchIndex, SearchMode } from '../../ports/search-index.port.js';
-import type { Filter } from '../filter.schema.js';
+import type { Filter } from '../../ports/search-filter.js';
 import type { Collection } from '../collections/collections.repo.js';
 import type { CollectionsService } from '../collections/collections.service.js';
 import { searchNamespace } from '../documents/document-indexer.js';
-import { checkFilterSize } from '../filter.limits.js';
+import { checkFilterSize } from './filter.limits.js';
 import { collectionView, TENANT_VIEWER, viewFilter, type Viewer } from '../member-view.js';
 import { highlight } from './highlight.js';
 

@@ -5,8 +5,8 @@
  * that helps hybrid search with spelling variants and partial words.
  */
 import type { EmbedParams, Embedder } from '../../../ports/embedder.port.js';
-import { analyze } from '../../../rag/text/analyzer.js';
-import type { LanguageSetting } from '../../../rag/text/language.js';
+import { analyze } from '../../../text/analyzer.js';
+import type { LanguageSetting } from '../../../text/language.js';
 
 export interface HashEmbedderConfig {
   /** Vector length (default 384). */

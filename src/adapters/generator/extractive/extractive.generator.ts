@@ -4,8 +4,8 @@
  * `maxSentences` within `maxChars`, and cites each with `[n]`, n = the chunk's position + 1.
  */
 import type { Answer, AnswerSource, AnswerStreamEvent, GenerateParams, Generator } from '../../../ports/generator.port.js';
-import { analyze, analyzeQuery } from '../../../rag/text/analyzer.js';
-import { sentences } from '../../../rag/text/chunker.js';
+import { analyze, analyzeQuery } from '../../../text/analyzer.js';
+import { sentences } from '../../../text/chunker.js';
 import { extractCitations } from '../citations.js';
 
 export interface ExtractiveGeneratorConfig {

@@ -15,8 +15,8 @@ import type {
   SearchIndex,
   SearchParams,
 } from '../../../ports/search-index.port.js';
-import { fuseWeighted } from '../../../rag/fusion.js';
-import { DEFAULT_ANALYZER_OPTIONS, type AnalyzerOptions } from '../../../rag/text/analyzer.js';
+import { fuseWeighted } from './fusion.js';
+import { DEFAULT_ANALYZER_OPTIONS, type AnalyzerOptions } from '../../../text/analyzer.js';
 import { Partition, toFloat32, type HnswOptions, type PartitionOptions, type Scored } from './partition.js';
 import { parseMetadata } from './partition.store.js';
 

@@ -1,10 +1,9 @@
 /**
- * Compiles a metadata filter (rag/filter.schema.ts) to an SQLite boolean expression over the
- * JSON column `c.metadata`, with bound parameters. Semantics match rag/filter.ts: a `string[]`
+ * Compiles a metadata filter (src/ports/search-filter.ts) to an SQLite boolean expression over the
+ * JSON column `c.metadata`, with bound parameters. Semantics match `matchesFilter` there: a `string[]`
  * field matches when any element does (json_each walks arrays and yields a scalar once).
  */
-import type { Filter, FilterScalar, RangeBounds } from '../../../rag/filter.schema.js';
-import { leaf } from '../../../rag/filter.js';
+import { leaf, type Filter, type FilterScalar, type RangeBounds } from '../../../ports/search-filter.js';
 
 export interface SqlFilter {
   sql: string;

@@ -12,8 +12,8 @@
  * Looking up a document frequency in FTS5 reads the term's posting list, so the frequencies of
  * common terms are cached per partition for a minute (FrequencyCache): they only choose terms.
  */
-import { analyzeQuery, type AnalyzerOptions } from '../../../rag/text/analyzer.js';
-import type { LanguageSetting } from '../../../rag/text/language.js';
+import { analyzeQuery, type AnalyzerOptions } from '../../../text/analyzer.js';
+import type { LanguageSetting } from '../../../text/language.js';
 
 /** Column-qualified document frequencies, keyed `words:term` / `grams:term`. */
 export interface FrequencySource {

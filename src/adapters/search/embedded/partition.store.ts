@@ -5,8 +5,8 @@
  */
 import Database from 'better-sqlite3';
 import type { IndexChunk, Metadata } from '../../../ports/search-index.port.js';
-import { analyze, type AnalyzerOptions } from '../../../rag/text/analyzer.js';
-import type { LanguageSetting } from '../../../rag/text/language.js';
+import { analyze, type AnalyzerOptions } from '../../../text/analyzer.js';
+import type { LanguageSetting } from '../../../text/language.js';
 import type { SqlFilter } from './filter.sql.js';
 
 export interface ChunkRow {

@@ -1,6 +1,6 @@
 /**
- * Translates the metadata filter language (src/rag/filter.schema.ts; reference semantics in
- * src/rag/filter.ts) into a Qdrant payload filter over `metadata.<field>`.
+ * Translates the metadata filter language (src/ports/search-filter.ts, with its reference
+ * semantics) into a Qdrant payload filter over `metadata.<field>`.
  *
  * Where Qdrant differs from the reference:
  * - a string `range` becomes a `datetime_range` (RFC 3339): it agrees with the reference's
@@ -9,8 +9,7 @@
  */
 import type { Schemas } from '@qdrant/js-client-rest';
 import { AppError } from '../../../platform/errors.js';
-import type { Filter, FilterScalar, RangeBounds } from '../../../rag/filter.schema.js';
-import { leaf } from '../../../rag/filter.js';
+import { leaf, type Filter, type FilterScalar, type RangeBounds } from '../../../ports/search-filter.js';
 
 type QdrantFilter = Schemas['Filter'];
 type QdrantCondition = Schemas['Condition'];

@@ -11,7 +11,7 @@ import { AppError } from '../../../platform/errors.js';
 import type {
   CollectionRef, CollectionSpec, CollectionStats, IndexChunk, Metadata, RebuildSource, SearchHit, SearchIndex, SearchParams,
 } from '../../../ports/search-index.port.js';
-import type { LanguageSetting } from '../../../rag/text/language.js';
+import type { LanguageSetting } from '../../../text/language.js';
 import { decodeName, encodeName } from '../embedded/embedded.search-index.js';
 import { toQdrantFilter } from './qdrant.filter.js';
 import { DEFAULT_BM25, documentVector, pointId, queryVector, type Bm25Settings } from './qdrant.sparse.js';

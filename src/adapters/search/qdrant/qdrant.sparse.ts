@@ -7,8 +7,8 @@
  * (n-gram terms `gramWeight`), so the dot product is the BM25 score.
  */
 import { createHash } from 'node:crypto';
-import { analyze, analyzeQuery } from '../../../rag/text/analyzer.js';
-import type { LanguageSetting } from '../../../rag/text/language.js';
+import { analyze, analyzeQuery } from '../../../text/analyzer.js';
+import type { LanguageSetting } from '../../../text/language.js';
 
 export interface SparseVector {
   indices: number[];

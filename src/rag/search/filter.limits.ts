@@ -2,7 +2,7 @@
  * Bounds on the size of a metadata filter, checked without recursion before any other work
  * (schema validation, SQL or Qdrant translation), so a hostile filter costs at most one walk.
  */
-import { AppError } from '../platform/errors.js';
+import { AppError } from '../../platform/errors.js';
 
 export const FILTER_LIMITS = Object.freeze({
   /** Nesting of and/or/not, counting the leaf: `{not: {eq: …}}` is 2 deep. */

@@ -1,19 +1,9 @@
 /**
- * The metadata filter language shared by every SearchIndex adapter and the HTTP layer.
- *
- * A filter is one of:
- * - `{ eq: { field: value } }` — equal (for a `string[]` field: contains the value);
- * - `{ in: { field: [values] } }` — equal to one of the values (array field: shares one);
- * - `{ range: { field: { gt?, gte?, lt?, lte? } } }` — numbers, or strings compared
- *   lexicographically (ISO 8601 dates sort correctly);
- * - `{ exists: field }` — the field is present and not null;
- * - `{ and: [filters] }`, `{ or: [filters] }`, `{ not: filter }`.
- * Each leaf names exactly one field. Field names are `[A-Za-z_][A-Za-z0-9_-]*`.
+ * JSON schema of the metadata filter language (the language and its semantics:
+ * src/ports/search-filter.ts), for the HTTP layer.
  */
 import { Type, type Static } from 'typebox';
-
-/** Field names usable in filters and metadata keys. */
-export const FIELD_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]{0,63}$';
+import { FIELD_PATTERN, type FilterScalar } from '../../ports/search-filter.js';
 
 /**
  * Leaf values are ONE `type` list, not a union of schemas: the HTTP validator coerces types, and
@@ -67,19 +57,6 @@ export const FilterSchema = Type.Cyclic(
   'Filter',
   { $id: 'MetadataFilter', description: 'Metadata filter: eq, in, range, exists, and/or/not' },
 );
-
-export type FilterScalar = string | number | boolean;
-export type RangeBounds = { gt?: number | string; gte?: number | string; lt?: number | string; lte?: number | string };
-
-/** A metadata filter, as validated by {@link FilterSchema}. */
-export type Filter =
-  | { eq: Record<string, FilterScalar | null> }
-  | { in: Record<string, FilterScalar[]> }
-  | { range: Record<string, RangeBounds> }
-  | { exists: string }
-  | { and: Filter[] }
-  | { or: Filter[] }
-  | { not: Filter };
 
 /** Compile-time check that the hand-written union and the schema agree on leaf shapes. */
 export type EqFilter = Static<typeof EqFilterSchema>;

@@ -1,9 +1,35 @@
 /**
- * Reference semantics of the metadata filter language (see filter.schema.ts), evaluated in JS.
- * Adapters that translate filters (SQL, Qdrant) must agree with this; contract tests check it.
+ * The metadata filter language shared by every SearchIndex adapter and the HTTP layer, and its
+ * reference semantics evaluated in JS. Adapters that translate filters (SQL, Qdrant) must agree
+ * with `matchesFilter`; contract tests check it. The JSON schema the API validates against is
+ * src/rag/search/filter.schema.ts; its size bounds are src/rag/search/filter.limits.ts.
+ *
+ * A filter is one of:
+ * - `{ eq: { field: value } }` — equal (for a `string[]` field: contains the value);
+ * - `{ in: { field: [values] } }` — equal to one of the values (array field: shares one);
+ * - `{ range: { field: { gt?, gte?, lt?, lte? } } }` — numbers, or strings compared
+ *   lexicographically (ISO 8601 dates sort correctly);
+ * - `{ exists: field }` — the field is present and not null;
+ * - `{ and: [filters] }`, `{ or: [filters] }`, `{ not: filter }`.
+ * Each leaf names exactly one field. Field names are `[A-Za-z_][A-Za-z0-9_-]*`.
  */
-import type { Metadata, MetadataValue } from '../ports/search-index.port.js';
-import type { Filter, FilterScalar, RangeBounds } from './filter.schema.js';
+import type { Metadata, MetadataValue } from './search-index.port.js';
+
+/** Field names usable in filters and metadata keys. */
+export const FIELD_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]{0,63}$';
+
+export type FilterScalar = string | number | boolean;
+export type RangeBounds = { gt?: number | string; gte?: number | string; lt?: number | string; lte?: number | string };
+
+/** A metadata filter (the API validates it against FilterSchema in src/rag/search/filter.schema.ts). */
+export type Filter =
+  | { eq: Record<string, FilterScalar | null> }
+  | { in: Record<string, FilterScalar[]> }
+  | { range: Record<string, RangeBounds> }
+  | { exists: string }
+  | { and: Filter[] }
+  | { or: Filter[] }
+  | { not: Filter };
 
 /** True when `metadata` satisfies `filter`. */
 export function matchesFilter(filter: Filter, metadata: Metadata): boolean {
