@@ -17,7 +17,6 @@ import {
   wrap,
   type IPolicy,
 } from 'cockatiel';
-import { isRetryableProviderError } from '../adapters/openai/openai.http.js';
 import type { Embedder } from '../ports/embedder.port.js';
 import type { AnswerStreamEvent, Generator } from '../ports/generator.port.js';
 import { AppError } from './errors.js';
@@ -47,6 +46,14 @@ export const DEFAULT_RESILIENCE: Readonly<ResilienceConfig> = Object.freeze({
 
 /** What a wrapped call sees: run `fn` with the policy's abort signal. */
 export type ProviderPolicy = IPolicy;
+
+/**
+ * True for errors a retry may fix: adapters raise PROVIDER_UNAVAILABLE with `details.retryable`
+ * (network, 429, 5xx). Defined here, not by an adapter, so platform depends on no adapter.
+ */
+export function isRetryableProviderError(error: unknown): boolean {
+  return error instanceof AppError && error.code === 'PROVIDER_UNAVAILABLE' && error.details?.retryable === true;
+}
 
 /** A timed-out attempt: cockatiel's own error, or the adapter's fetch aborted by the timeout signal. */
 const isCancelled = (error: unknown) => error instanceof TaskCancelledError || (error instanceof Error && error.name === 'AbortError');

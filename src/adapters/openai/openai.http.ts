@@ -1,7 +1,8 @@
 /**
  * Minimal client for OpenAI-compatible HTTP APIs (OpenAI, Ollama, vLLM, TEI, LiteLLM): JSON
  * POST with bearer auth, provider errors mapped to AppError PROVIDER_UNAVAILABLE with
- * `details.retryable` (429, 5xx, network) so resilience policies know what to retry.
+ * `details.retryable` (429, 5xx, network) so resilience policies know what to retry
+ * (`isRetryableProviderError` in src/platform/resilience.ts).
  */
 import { AppError } from '../../platform/errors.js';
 
@@ -56,9 +57,4 @@ async function providerError(response: Response, path: string): Promise<AppError
       ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
     },
   });
-}
-
-/** True for errors a retry may fix (network, timeouts, 429, 5xx). */
-export function isRetryableProviderError(error: unknown): boolean {
-  return error instanceof AppError && error.code === 'PROVIDER_UNAVAILABLE' && error.details?.retryable === true;
 }
