@@ -18,7 +18,7 @@ import type { Metrics } from './platform/metrics.js';
 import type { Cache } from './ports/cache.port.js';
 import type { Embedder } from './ports/embedder.port.js';
 import type { Generator } from './ports/generator.port.js';
-import type { SearchIndex } from './ports/search-index.port.js';
+import type { RebuildSource, SearchIndex } from './ports/search-index.port.js';
 import type { Store } from './ports/store.port.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -54,6 +54,11 @@ export interface FeatureContext {
   /** The extractive generator: the answer when the configured one fails. */
   fallbackGenerator: Generator;
   searchIndex: SearchIndex;
+  /**
+   * Registers the search index's rebuild source (re-chunk and re-embed the stored documents):
+   * the index is created before the features, the feature owning the documents supplies it.
+   */
+  setSearchRebuildSource(source: RebuildSource): void;
   ingest: IngestService;
   catalog: CatalogService;
   replay: ReplayService;

@@ -11,7 +11,7 @@ import type { ConsumerDefinition } from '../events/consumers/consumer.registry.j
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { EventRecord } from '../ports/events.types.js';
-import type { Collection } from './collections/collections.repo.js';
+import type { Collection } from './store/rag.store.js';
 import { INDEXER, type CollectionsService } from './collections/collections.service.js';
 import { DOCUMENT_ID_MAX_LENGTH, type SourceRule } from './collections/collection.schemas.js';
 import { TEMPLATES } from './collections/templates.js';
@@ -118,17 +118,23 @@ async function apply(deps: IndexerDeps, collection: Collection, documentId: stri
   else skipped(deps, deps.logger, 'other_owner', context, 'write to another user\'s document; skipped');
 }
 
-export function indexerConsumer(deps: IndexerDeps, initialTypes: string[]): ConsumerDefinition & { refreshTypes(): Promise<void> } {
-  let types = initialTypes;
+/**
+ * `initialTypes` are the patterns at start-up; `subscription` reads the current ones before each
+ * batch (one index scan of the collections' source types), so a collection created at runtime
+ * is fed in every process without a restart.
+ */
+export function indexerConsumer(deps: IndexerDeps, initialTypes: string[]): ConsumerDefinition {
   return {
     name: INDEXER,
     description: 'Keeps search collections in step with domain events and document writes',
-    get types() { return types; },
+    types: initialTypes,
+    subscription: () => deps.collections.sourceTypes(),
     delivery: 'durable',
     concurrency: 4,
     // One entity's events (article/a1, document/articles/a1) are applied in log order.
     orderBy: 'subject',
-    async refreshTypes() { types = await deps.collections.sourceTypes(); },
+    // Writes the search index (an outside effect): one event at a time, idempotent by event id
+    // (a document keeps the id of the last event applied to it).
     async handle(event, context) {
       if (event.type === 'document.upserted' || event.type === 'document.deleted') return applyDocumentEvent(deps, event);
       for (const { collection, rule } of await targetsOf(deps, event)) {

@@ -20,7 +20,7 @@
  */
 import type { SenderRole } from '../ports/events.types.js';
 import type { Role } from '../ports/store.port.js';
-import type { Collection } from './collections/collections.repo.js';
+import type { Collection } from './store/rag.store.js';
 import type { CollectionScope } from './collections/collection.schemas.js';
 import { TEMPLATE_BY_NAME } from './collections/templates.js';
 import type { Filter } from '../ports/search-filter.js';

@@ -7,16 +7,14 @@ import { ProblemSchema } from '../../http/problem.js';
 import type { SearchIndex } from '../../ports/search-index.port.js';
 import { collectionView, memberWritesOf, scopeOf } from '../member-view.js';
 import { CollectionParams, CollectionSchema, CreateCollectionSchema, PatchCollectionSchema } from './collection.schemas.js';
-import type { Collection, CollectionsRepo } from './collections.repo.js';
+import type { Collection, RagStore } from '../store/rag.store.js';
 import type { CollectionsService } from './collections.service.js';
 import { TEMPLATES } from './templates.js';
 
 export interface CollectionsRoutesOptions {
   collections: CollectionsService;
-  repo: CollectionsRepo;
+  repo: RagStore;
   index: SearchIndex;
-  /** Called after a collection is created or changed (the indexer refreshes its event types). */
-  onChange?: () => Promise<void>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -38,7 +36,6 @@ export async function collectionsRoutes(fastify: FastifyInstance, options: Colle
     schema: { tags: ['collections'], summary: 'Create a collection (custom, or from a template)', body: CreateCollectionSchema, response: { 201: CollectionSchema, 400: ProblemSchema, 409: ProblemSchema } },
   }, async (request, reply) => {
     const created = await collections.create(request.principal.tenant.id, request.body);
-    await options.onChange?.();
     return reply.status(201).send(collectionJson(created));
   });
 
@@ -73,7 +70,6 @@ export async function collectionsRoutes(fastify: FastifyInstance, options: Colle
     },
   }, async (request) => {
     const { collection, reindexing } = await collections.update(request.principal.tenant.id, request.params.name, request.body);
-    await options.onChange?.();
     return { ...collectionJson(collection), reindexing };
   });
 

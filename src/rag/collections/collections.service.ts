@@ -8,14 +8,14 @@ import type { ReplayService } from '../../events/replay.service.js';
 import { searchNamespace } from '../documents/document-indexer.js';
 import { OWNER_FIELD, scopeOf } from '../member-view.js';
 import type { CollectionScope, CollectionSettings, CreateCollection, PatchCollection } from './collection.schemas.js';
-import type { Collection, CollectionsRepo } from './collections.repo.js';
+import type { Collection, RagStore } from '../store/rag.store.js';
 import { TEMPLATE_BY_NAME, TEMPLATES } from './templates.js';
 
 export const INDEXER = 'indexer';
 const DOCUMENT_TYPES = ['document.upserted', 'document.deleted'];
 
 export interface CollectionsServiceDeps {
-  repo: CollectionsRepo;
+  repo: RagStore;
   index: SearchIndex;
   embedder: Embedder;
   cache: Cache;
@@ -127,7 +127,7 @@ export class CollectionsService {
     await this.deps.index.ensureCollection({ ...ref, dimension: collection.dimension, language: collection.settings.language });
     await this.deps.cache.bump(searchNamespace(ref.tenantId, ref.collection));
     const types = [...new Set([...collection.settings.sources.map((s) => s.type), ...DOCUMENT_TYPES])];
-    return this.deps.replay.replay(ref.tenantId, INDEXER, { types });
+    return (await this.deps.replay.replay(ref.tenantId, INDEXER, { types })).count;
   }
 
   async remove(tenantId: string, name: string): Promise<void> {
@@ -142,7 +142,7 @@ export class CollectionsService {
   async sourceTypes(): Promise<string[]> {
     const types = new Set<string>(DOCUMENT_TYPES);
     for (const t of TEMPLATES) for (const s of t.settings.sources) types.add(s.type);
-    for (const type of await this.deps.repo.allSourceTypes()) types.add(type);
+    for (const type of await this.deps.repo.sourceTypes()) types.add(type);
     return [...types];
   }
 }

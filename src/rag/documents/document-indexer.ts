@@ -7,7 +7,7 @@ import type { Cache } from '../../ports/cache.port.js';
 import type { Embedder } from '../../ports/embedder.port.js';
 import type { SearchIndex } from '../../ports/search-index.port.js';
 import { chunkText } from '../../text/chunker.js';
-import type { Collection, CollectionsRepo } from '../collections/collections.repo.js';
+import type { Collection, RagStore } from '../store/rag.store.js';
 import { documentContent } from './document-text.js';
 import { ownerOf } from '../member-view.js';
 
@@ -33,7 +33,7 @@ export interface DocumentWrite {
 }
 
 export interface DocumentIndexerDeps {
-  repo: CollectionsRepo;
+  repo: RagStore;
   index: SearchIndex;
   embedderFor: (collection: Collection) => Embedder;
   cache: Cache;

@@ -11,7 +11,7 @@ import { AppError } from '../../platform/errors.js';
 import type { Role } from '../../ports/store.port.js';
 import type { IngestService } from '../../events/ingest/ingest.service.js';
 import { CollectionName } from '../collections/collection.schemas.js';
-import type { CollectionsRepo } from '../collections/collections.repo.js';
+import type { RagStore } from '../store/rag.store.js';
 import type { CollectionsService } from '../collections/collections.service.js';
 import { canReadDocument, collectionView } from '../member-view.js';
 import { fileRoutes, type UploadSettings } from './files.routes.js';
@@ -19,7 +19,7 @@ import { MAX_ID_LENGTH } from '../../platform/ids.js';
 
 export interface DocumentsRoutesOptions {
   collections: CollectionsService;
-  repo: CollectionsRepo;
+  repo: RagStore;
   ingest: IngestService;
   /** How long `?wait=true` waits for the indexer. */
   waitMs?: number;
@@ -38,7 +38,7 @@ const WriteResult = Type.Object({
 });
 
 /** Resolves when the document reflects `eventId` (or a later write), or after `timeoutMs`. */
-export async function waitForDocument(repo: CollectionsRepo, tenantId: string, collection: string, documentId: string, eventId: string, timeoutMs: number): Promise<boolean> {
+export async function waitForDocument(repo: RagStore, tenantId: string, collection: string, documentId: string, eventId: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 5; Date.now() < deadline; delay = Math.min(delay * 2, 100)) {
     const doc = await repo.getDocument(tenantId, collection, documentId);

@@ -8,7 +8,7 @@ import type { Cache } from '../../ports/cache.port.js';
 import type { Embedder } from '../../ports/embedder.port.js';
 import type { Metadata, SearchIndex, SearchMode } from '../../ports/search-index.port.js';
 import type { Filter } from '../../ports/search-filter.js';
-import type { Collection } from '../collections/collections.repo.js';
+import type { Collection } from '../store/rag.store.js';
 import type { CollectionsService } from '../collections/collections.service.js';
 import { searchNamespace } from '../documents/document-indexer.js';
 import { checkFilterSize } from './filter.limits.js';

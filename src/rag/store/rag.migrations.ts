@@ -1,6 +1,6 @@
 /** Tables of the retrieval feature: collection definitions and documents (the source of truth for indexes). */
 import type { Kysely, Migration } from 'kysely';
-import type { SqlDialect } from '../adapters/sql/migrations.js';
+import type { SqlDialect } from '../../feature.js';
 
 export interface CollectionsTable {
   tenant_id: string; name: string; template: string | null; settings: string;
@@ -13,11 +13,22 @@ export interface DocumentsTable {
   /** User id of the member whose event wrote this version (shared collections); null for admin, ingest and older writes. */
   writer: string | null;
 }
+/** One row per (collection, source event type): the indexer's subscription is one index scan. */
+export interface CollectionSourcesTable {
+  type: string; tenant_id: string; collection: string;
+}
 export interface RagDatabase {
   collections: CollectionsTable;
   documents: DocumentsTable;
+  collection_sources: CollectionSourcesTable;
 }
 
+/** Distinct source event types of a collection's settings. */
+export function sourceTypesOf(settings: { sources?: Array<{ type: string }> }): string[] {
+  return [...new Set((settings.sources ?? []).map((s) => s.type))];
+}
+
+/** The retrieval feature's migrations, under the names they have had since they were written. */
 export function ragMigrations(_dialect: SqlDialect): Record<string, Migration> {
   return {
     '002_rag_collections': {
@@ -54,6 +65,23 @@ export function ragMigrations(_dialect: SqlDialect): Record<string, Migration> {
     '006_rag_document_writer': {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('documents').addColumn('writer', 'text').execute();
+      },
+    },
+    /**
+     * Source types get their own rows, so the indexer's subscription (read before every batch)
+     * is `select distinct type` over the primary key instead of parsing every collection's JSON.
+     */
+    '007_rag_collection_sources': {
+      async up(db: Kysely<any>) {
+        await db.schema.createTable('collection_sources')
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('tenant_id', 'text', (c) => c.notNull())
+          .addColumn('collection', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('collection_sources_pk', ['type', 'tenant_id', 'collection'])
+          .execute();
+        const rows = await db.selectFrom('collections').select(['tenant_id', 'name', 'settings']).execute() as Array<{ tenant_id: string; name: string; settings: string }>;
+        const values = rows.flatMap((r) => sourceTypesOf(JSON.parse(r.settings) as { sources?: Array<{ type: string }> }).map((type) => ({ type, tenant_id: r.tenant_id, collection: r.name })));
+        for (let i = 0; i < values.length; i += 500) await db.insertInto('collection_sources').values(values.slice(i, i + 500)).execute();
       },
     },
   };
