@@ -1,3 +1,4 @@
+import type { Migration } from 'kysely';
 import type { Delivery, DeliveryStatus, EventRecord, EventSelection, NewEvent } from './events.types.js';
 
 export type Role = 'admin' | 'ingest' | 'member';
@@ -199,12 +200,26 @@ export interface StoreTx {
   readonly dialect: 'sqlite' | 'postgres';
 }
 
+/** A feature's migrations, tracked under its name (tables `<name>_migrations` and `<name>_migrations_lock`). */
+export interface FeatureMigrations {
+  /** Lowercase letters, digits and underscores. */
+  name: string;
+  /** Ordered by name within the feature only. */
+  migrations: Record<string, Migration>;
+  /** Names these migrations had in the backbone's table in earlier releases (moved, not run again). */
+  adopts?: readonly string[];
+}
+
 /** The durable store: one adapter per database engine, all passing test/contract/store. */
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Runs pending migrations. */
-  migrate(): Promise<void>;
-  /** True when the store answers and its migrations are current. */
+  /**
+   * Runs pending migrations: first moves the names features `adopt` out of the backbone's
+   * bookkeeping (earlier releases ran them there), then the backbone's, then each feature's in
+   * its own tables. The features are remembered for `ready()`.
+   */
+  migrate(features?: readonly FeatureMigrations[]): Promise<void>;
+  /** True when the store answers and its migrations (the backbone's and the features' last given to `migrate`) are current. */
   ready(): Promise<{ ok: boolean; detail?: string }>;
   close(): Promise<void>;
   tenants: TenantStore;
