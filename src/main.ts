@@ -5,18 +5,18 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Config } from './config.js';
 import { ConsumerRegistry, type ConsumerDefinition } from './events/consumers/consumer.registry.js';
-import { Dispatcher } from './events/consumers/dispatcher.js';
-import { realtimeConsumer, statsConsumer } from './events/consumers/builtin.consumers.js';
+import { Consumers } from './events/consumers/consumer-runner.js';
+import { ConsumerStatus } from './events/consumers/consumer-status.js';
+import { publisherConsumer } from './events/consumers/publisher.consumer.js';
+import { realtimeConsumer } from './events/consumers/builtin.consumers.js';
 import { CatalogService } from './events/catalog/catalog.service.js';
 import { catalogRoutes } from './events/catalog/catalog.routes.js';
 import { IngestService } from './events/ingest/ingest.service.js';
 import { ingestRoutes } from './events/ingest/ingest.routes.js';
-import { segmentRoutes } from './events/ingest/segment/segment.routes.js';
 import { createSanitiser } from './events/ingest/sanitise.js';
 import { operationsRoutes } from './events/operations.routes.js';
 import { RealtimeHub } from './events/realtime/realtime.hub.js';
 import { realtimeRoutes } from './events/realtime/realtime.routes.js';
-import { Relay } from './events/relay.js';
 import { ReplayService } from './events/replay.service.js';
 import { buildOpsServer } from './http/ops-server.js';
 import { buildServer } from './http/server.js';
@@ -29,7 +29,28 @@ import { createLogger, type Logger } from './platform/logger.js';
 import { logDestination } from './platform/log-format.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { createBackends, type Backends } from './backends.js';
-import { createRetrieval, type Retrieval } from './rag/rag.module.js';
+import { retrievalFeature, type RetrievalApi } from './rag/retrieval.feature.js';
+import { identityFeature } from './identity/profiles/profiles.feature.js';
+import { statsFeature } from './stats/stats.feature.js';
+import type { FeatureContext, FeatureDefinition, SqlDialect } from './feature.js';
+import { FeatureHost, featureMigrations } from './feature-host.js';
+import { PrivacyRegistry } from './identity/privacy.registry.js';
+import type { FeatureMigrations } from './ports/store.port.js';
+
+/**
+ * The features of this server, set up in this order (closed in reverse). Adding a feature is one
+ * line here and touches no other feature (docs/architecture.md, "Adding a feature").
+ */
+export const FEATURES: readonly FeatureDefinition<any>[] = [
+  identityFeature,
+  statsFeature,
+  retrievalFeature,
+];
+
+/** What `store.migrate` runs after the backbone's migrations (the CLI's store commands too). */
+export function migrationsOfFeatures(dialect: SqlDialect): FeatureMigrations[] {
+  return featureMigrations(FEATURES, dialect);
+}
 
 export interface App {
   config: Config;
@@ -40,11 +61,16 @@ export interface App {
   ingest: IngestService;
   catalog: CatalogService;
   replay: ReplayService;
-  relay: Relay;
-  dispatcher: Dispatcher;
+  /** The consumers this process runs (after `startWorkers`). */
+  consumers: Consumers;
+  status: ConsumerStatus;
   hub: RealtimeHub;
   tracker: Tracker;
-  retrieval: Retrieval;
+  retrieval: RetrievalApi;
+  /** Feature name → the api its setup returned. */
+  features: Record<string, unknown>;
+  /** Erases or exports a person across every feature. */
+  privacy: PrivacyRegistry;
   /** The HTTP server (in the worker role only health and metrics). */
   http: FastifyInstance | null;
   /** Set when this start created the demo tenant: its keys, shown once. */
@@ -67,59 +93,59 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const logger = options.logger ?? createLogger(config.LOG_LEVEL, 'eventrag', logDestination(config));
   const metrics = createMetrics();
   const backends = await createBackends(config, logger);
-  const { store, bus, broadcast } = backends;
-  await store.migrate();
+  const { store, publisher, broadcast } = backends;
+  await store.migrate(migrationsOfFeatures(store.dialect));
   const demo = config.DEMO_TENANT ? await ensureDemoTenant(store) : null;
 
   const registry = new ConsumerRegistry();
   const catalog = new CatalogService(store, { maxBytes: config.CATALOG_SCHEMA_MAX_BYTES, maxDepth: config.REQUEST_MAX_DEPTH, validateTimeoutMs: config.CATALOG_VALIDATE_TIMEOUT_MS });
-  const relay = new Relay({
-    store, bus, registry, logger: logger.child({ component: 'relay' }), batchSize: config.RELAY_BATCH, pollMs: config.CONSUMER_POLL_MS,
-    onRelayed: () => backends.wakeConsumers(),
+  const consumers = new Consumers({
+    store, registry, metrics, logger: logger.child({ component: 'consumers' }), leaseMs: config.CONSUMER_LEASE_MS, pollMs: config.CONSUMER_POLL_MS,
+    retry: { maxAttempts: config.CONSUMER_MAX_ATTEMPTS, backoffBaseMs: config.CONSUMER_BACKOFF_BASE_MS, backoffMaxMs: config.CONSUMER_BACKOFF_MAX_MS },
   });
   const sanitise = createSanitiser(sensitiveKeys(config), config.SENSITIVE_MODE);
   const ingest = new IngestService({
     store, catalog, metrics, sanitise,
-    idempotencyWindowMs: config.IDEMPOTENCY_WINDOW_HOURS * 3_600_000, eventMaxBytes: config.EVENT_MAX_BYTES, onAppended: relay.wake,
+    idempotencyWindowMs: config.IDEMPOTENCY_WINDOW_HOURS * 3_600_000, eventMaxBytes: config.EVENT_MAX_BYTES, onAppended: consumers.wake,
   });
   const hub = new RealtimeHub(broadcast, metrics, backends.describe.broadcast === 'local');
-  const replay = new ReplayService(store, bus, registry);
-  const dispatcher = new Dispatcher({
-    store, bus, registry, metrics, logger: logger.child({ component: 'dispatcher' }), leaseMs: config.CONSUMER_LEASE_MS,
-    retry: { maxAttempts: config.CONSUMER_MAX_ATTEMPTS, backoffBaseMs: config.CONSUMER_BACKOFF_BASE_MS, backoffMaxMs: config.CONSUMER_BACKOFF_MAX_MS },
-  });
+  const replay = new ReplayService(store, registry, consumers.wake);
+  const status = new ConsumerStatus(store, registry);
   const tracker = new Tracker(ingest, logger.child({ component: 'tracking' }), { headerMaxLength: config.HEADER_MAX_LENGTH });
   const authenticator = new Authenticator(store, config);
 
-  const retrieval = await createRetrieval({ config, db: store.db, cache: backends.cache, ingest, replay, logger, metrics });
 
   registry.register(realtimeConsumer(hub));
-  registry.register(statsConsumer(store.stats));
-  registry.register(retrieval.consumer);
-  const partial = { config, logger, metrics, backends, registry, ingest, catalog, replay, relay, dispatcher, hub, tracker, retrieval, demo };
+  if (publisher) registry.register(publisherConsumer(publisher));
+  const privacy = new PrivacyRegistry();
+  const context: FeatureContext = {
+    config, logger, metrics, store, db: store.db, dialect: store.dialect, cache: backends.cache,
+    embedder: backends.embedder, generator: backends.generator, fallbackGenerator: backends.fallbackGenerator, searchIndex: backends.searchIndex,
+    setSearchRebuildSource: backends.setSearchRebuildSource,
+    ingest, catalog, replay, authenticator, sanitise,
+  };
+  const featureHost = await FeatureHost.setup(FEATURES, context, { registry, privacy });
+  const retrieval = featureHost.apis().retrieval as RetrievalApi;
+  const partial = { config, logger, metrics, backends, registry, ingest, catalog, replay, consumers, status, hub, tracker, retrieval, features: featureHost.apis(), privacy, demo };
   for (const make of options.consumers ?? []) registry.register(make(partial));
 
   const updateLag = async () => {
-    const now = Date.now();
-    const counts = new Map((await store.deliveries.counts(null)).map((c) => [c.consumer, c]));
-    for (const { name } of registry.durable()) {
-      const c = counts.get(name);
-      metrics.consumerLagEvents.set({ consumer: name }, c ? c.pending + c.processing + c.failed : 0);
-      metrics.consumerLagSeconds.set({ consumer: name }, c?.oldestUndoneAt ? (now - c.oldestUndoneAt) / 1000 : 0);
+    for (const lag of await status.lag(null)) {
+      metrics.consumerLagEvents.set({ consumer: lag.consumer.name }, lag.lagEvents);
+      metrics.consumerLagSeconds.set({ consumer: lag.consumer.name }, lag.lagSeconds);
     }
   };
-  const health = async () => ({ store: await store.ready(), bus: await bus.ready() });
+  const health = async () => ({ store: await store.ready(), ...(publisher ? { publisher: await publisher.ready() } : {}) });
 
   const http = config.ROLE === 'worker' ? await buildOpsServer({ logger, metrics, health, beforeScrape: updateLag }) : await buildServer({
     config, logger, metrics, authenticator, tracker, health, beforeScrape: updateLag, rateLimitRedis: backends.redis ?? undefined,
     features: [
       { plugin: ingestRoutes, options: { ingest, batchMaxEvents: config.BATCH_MAX_EVENTS, batchMaxBytes: config.BATCH_MAX_BYTES } },
-      { plugin: segmentRoutes, options: { ingest, identity: store.identity, authenticator, sanitise } },
-      { plugin: operationsRoutes, options: { store, registry, replay } },
+      { plugin: operationsRoutes, options: { store, registry, status, replay } },
       { plugin: catalogRoutes, options: { catalog } },
       { plugin: identityRoutes, options: { store, authenticator } },
       { plugin: realtimeRoutes, options: { hub, store, bufferMax: config.STREAM_BUFFER_MAX, bufferMaxBytes: config.STREAM_BUFFER_MAX_BYTES, maxPerPrincipal: config.STREAM_MAX_PER_PRINCIPAL, maxPerTenant: config.STREAM_MAX_PER_TENANT, heartbeatMs: config.STREAM_HEARTBEAT_MS } },
-      ...retrieval.routes,
+      ...featureHost.routes(),
       ...(options.routes ?? []),
     ],
   });
@@ -135,11 +161,11 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   return {
     ...partial,
     http,
-    async startWorkers(consumers = config.CONSUMERS.split(',').map((c) => c.trim()).filter(Boolean)) {
-      relay.start();
-      if (config.ROLE === 'api') return;
-      await retrieval.reindexStale();
-      await dispatcher.start(consumers);
+    async startWorkers(names = config.CONSUMERS.split(',').map((c) => c.trim()).filter(Boolean)) {
+      // The API role runs the live consumers (realtime fan-out); workers run the durable ones.
+      if (config.ROLE === 'api') { await consumers.start(names, 'live'); return; }
+      await featureHost.start();
+      await consumers.start(names, config.ROLE === 'worker' ? 'durable' : undefined);
     },
     async stop() {
       if (stopped) return;
@@ -147,11 +173,10 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       clearInterval(pruneTimer);
       await http?.close();
       await tracker.flush();
-      await relay.stop();
-      await dispatcher.stop(config.SHUTDOWN_GRACE_MS);
+      await consumers.stop(config.SHUTDOWN_GRACE_MS);
       await hub.stop();
       await catalog.close();
-      await retrieval.close();
+      await featureHost.close();
       await backends.close();
     },
   };

@@ -12,14 +12,13 @@ import type { IngestItem } from '../events/ingest/ingest.service.js';
 const BATCH = 500;
 
 async function withApp<T>(tenantSlug: string, work: (app: App, principal: Principal) => Promise<T>): Promise<T> {
-  // Role `api` runs the relay but no consumers: a running server (or worker) applies the events.
+  // Role `api` with no workers started: the events are in the log, and a running server (or worker) applies them.
   const app = await createApp(loadConfig({ ROLE: 'api', DEMO_TENANT: false, LOG_LEVEL: 'warn' }));
   try {
     const tenant = await app.backends.store.tenants.bySlug(tenantSlug);
     if (!tenant) throw new AppError('NOT_FOUND', { detail: `no tenant ${tenantSlug}` });
     return await work(app, { kind: 'apiKey', id: 'cli', tenant, role: 'admin', userId: null });
   } finally {
-    await app.relay.relayOnce().catch(() => 0);
     await app.stop();
   }
 }

@@ -32,9 +32,8 @@ export function missingBeirFiles(dir: string, split: string): string[] {
 
 async function waitForIndexer(app: App): Promise<void> {
   for (;;) {
-    const counts = (await app.backends.store.deliveries.counts(null)).find((c) => c.consumer === 'indexer');
-    const outbox = await app.backends.store.outbox.size();
-    if (outbox === 0 && (!counts || counts.pending + counts.processing + counts.failed === 0)) return;
+    const lag = (await app.status.lag(null)).find((c) => c.consumer.name === 'indexer');
+    if (!lag || lag.lagEvents === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

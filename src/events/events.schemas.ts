@@ -124,6 +124,15 @@ export const ConsumerSchema = Type.Object({
   processing: Type.Integer(),
   failed: Type.Integer(),
   dead: Type.Integer(),
-  lagEvents: Type.Integer({ description: 'Deliveries not yet done (pending, processing, failed)' }),
-  lagSeconds: Type.Number({ description: 'Age of the oldest delivery not yet done' }),
+  parked: Type.Integer({ description: 'Events waiting behind a failed event of their ordering key' }),
+  replaying: Type.Integer({ description: 'Replay cursors still running (one per partition)' }),
+  lagEvents: Type.Integer({ description: 'Events not yet handled: after the position (the furthest-behind partition), parked, failed, plus one per running replay cursor; counts stop at 100000' }),
+  lagSeconds: Type.Number({ description: 'Age of the oldest event not yet handled' }),
+  partitions: Type.Array(Type.Object({
+    partition: Type.Integer(),
+    position: Type.Integer({ description: 'Position in the log of the last event this partition passed' }),
+    owner: Type.Union([Type.String(), Type.Null()], { description: 'Worker holding the partition\'s lease' }),
+    lagEvents: Type.Integer({ description: 'Events in the log after the position (of every partition: an upper bound)' }),
+    lagSeconds: Type.Number(),
+  })),
 });

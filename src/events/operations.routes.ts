@@ -5,16 +5,17 @@ import { Type } from 'typebox';
 import { ADMIN_ONLY, scopedUser } from '../http/auth.plugin.js';
 import { ProblemSchema } from '../http/problem.js';
 import { AppError } from '../platform/errors.js';
-import { newId } from '../platform/ids.js';
 import type { Delivery, EventRecord, EventSelection } from '../ports/events.types.js';
 import type { Store } from '../ports/store.port.js';
 import type { ConsumerRegistry } from './consumers/consumer.registry.js';
+import type { ConsumerStatus } from './consumers/consumer-status.js';
 import { ConsumerSchema, DeliverySchema, EventListQuerySchema, EventSchema, ReplayBodySchema } from './events.schemas.js';
 import type { ReplayService } from './replay.service.js';
 
 export interface OperationsRoutesOptions {
   store: Store;
   registry: ConsumerRegistry;
+  status: ConsumerStatus;
   replay: ReplayService;
 }
 
@@ -53,7 +54,7 @@ function toSelection(input: { from?: string; to?: string; types?: string[]; user
 
 export async function operationsRoutes(fastify: FastifyInstance, options: OperationsRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { store, registry, replay } = options;
+  const { store, status, replay } = options;
 
   app.get('/events', {
     schema: {
@@ -72,20 +73,6 @@ export async function operationsRoutes(fastify: FastifyInstance, options: Operat
     return { items: page.items.map(eventToJson), nextCursor: page.nextCursor };
   });
 
-  app.get('/events/stats', {
-    config: { roles: ADMIN_ONLY },
-    schema: {
-      tags: ['operations'], summary: 'Event counts per type and hour (kept by the stats consumer)',
-      querystring: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }),
-      response: { 200: Type.Object({ items: Type.Array(Type.Object({ type: Type.String(), hour: Type.String({ format: 'date-time' }), count: Type.Integer() })) }) },
-    },
-  }, async (request) => {
-    const to = request.query.to ? instant(request.query.to, '/to') : Date.now() + 3_600_000;
-    const from = request.query.from ? instant(request.query.from, '/from') : to - 7 * 24 * 3_600_000;
-    const rows = await store.stats.totals(request.principal.tenant.id, from, to);
-    return { items: rows.map((r) => ({ type: r.type, hour: iso(r.hour), count: r.count })) };
-  });
-
   app.get('/events/:id', {
     schema: {
       tags: ['operations'], summary: 'One event with its deliveries', params: Type.Object({ id: Type.String() }),
@@ -96,44 +83,44 @@ export async function operationsRoutes(fastify: FastifyInstance, options: Operat
     const event = await store.events.get(request.principal.tenant.id, id);
     const member = request.principal.role === 'member';
     if (!event || (member && event.userId !== request.principal.userId)) throw new AppError('NOT_FOUND', { detail: `no event ${id}` });
-    const deliveries = member ? [] : await store.deliveries.forEvent(request.principal.tenant.id, id);
+    const deliveries = member ? [] : await status.forEvent(event);
     return { ...eventToJson(event), deliveries: deliveries.map(deliveryToJson) };
   });
 
   app.get('/consumers', {
     config: { roles: ADMIN_ONLY },
-    schema: { tags: ['operations'], summary: 'Consumers with their delivery counts and lag', response: { 200: Type.Object({ items: Type.Array(ConsumerSchema) }) } },
+    schema: { tags: ['operations'], summary: 'Consumers with their positions, exceptions and lag (per partition)', response: { 200: Type.Object({ items: Type.Array(ConsumerSchema) }) } },
   }, async (request) => {
-    const counts = new Map((await store.deliveries.counts(request.principal.tenant.id)).map((c) => [c.consumer, c]));
-    const now = Date.now();
+    const lags = await status.lag(request.principal.tenant.id);
     return {
-      items: registry.list().map((c) => {
-        const n = counts.get(c.name);
-        const lagEvents = n ? n.pending + n.processing + n.failed : 0;
-        return {
-          name: c.name, description: c.description, types: c.types, delivery: c.delivery,
-          pending: n?.pending ?? 0, processing: n?.processing ?? 0, failed: n?.failed ?? 0, dead: n?.dead ?? 0,
-          lagEvents, lagSeconds: n?.oldestUndoneAt ? Math.max(0, (now - n.oldestUndoneAt) / 1000) : 0,
-        };
-      }),
+      items: lags.map((l) => ({
+        name: l.consumer.name, description: l.consumer.description, types: l.types, delivery: l.consumer.delivery,
+        pending: l.pending, processing: 0, failed: l.failed, dead: l.dead, parked: l.parked, replaying: l.replaying,
+        lagEvents: l.lagEvents, lagSeconds: l.lagSeconds,
+        partitions: l.partitions.map((p) => ({ partition: p.partition, position: p.position, owner: p.owner, lagEvents: p.lagEvents, lagSeconds: p.lagSeconds })),
+      })),
     };
   });
 
   app.post('/consumers/:name/replay', {
     config: { roles: ADMIN_ONLY },
     schema: {
-      tags: ['operations'], summary: 'Re-deliver a selection of events to one consumer (dryRun counts only)',
+      tags: ['operations'], summary: 'Re-feed a selection of events to one consumer, or rebuild a projection for the tenant (dryRun counts only)',
       params: Type.Object({ name: Type.String({ maxLength: 128 }) }), body: ReplayBodySchema,
-      response: { 200: Type.Object({ count: Type.Integer(), dryRun: Type.Literal(true) }), 202: Type.Object({ replayId: Type.String(), count: Type.Integer() }), 404: ProblemSchema },
+      response: {
+        200: Type.Object({ count: Type.Integer(), dryRun: Type.Literal(true) }),
+        202: Type.Object({ replayId: Type.String(), count: Type.Integer(), mode: Type.Union([Type.Literal('replay'), Type.Literal('rebuild')]) }),
+        404: ProblemSchema,
+      },
     },
   }, async (request, reply) => {
     const { name } = request.params;
     const body = request.body ?? {};
     const selection = toSelection(body);
     if (body.dryRun) return { count: await replay.count(request.principal.tenant.id, name, selection), dryRun: true as const };
-    const count = await replay.replay(request.principal.tenant.id, name, selection);
-    request.log.info({ consumer: name, count }, 'replay requested');
-    return reply.status(202).send({ replayId: newId(), count });
+    const result = await replay.replay(request.principal.tenant.id, name, selection);
+    request.log.info({ consumer: name, count: result.count, mode: result.mode }, 'replay requested');
+    return reply.status(202).send(result);
   });
 
   app.post('/consumers/:name/retry-dead', {

@@ -1,60 +1,80 @@
 /**
- * Replay: re-delivers a selection of a tenant's events to one consumer (e.g. to rebuild an index).
- * Deliveries are reset to pending in the Store; a bus that does not read the Store (NATS) is
- * also handed the events again, addressed to that consumer alone.
+ * Replay: re-feeds a selection of a tenant's events to one consumer through a replay cursor per
+ * partition (the consumer's position is left alone). Projections that declare `rebuildTenant`
+ * are rebuilt instead: the tenant's state is cleared and every event of the tenant up to the
+ * projection's position is fed again, in one consistent cut (the positions are locked while the
+ * cut is taken, so no event is counted twice or lost).
  */
 import { AppError } from '../platform/errors.js';
-import type { Bus } from '../ports/bus.port.js';
+import { newId } from '../platform/ids.js';
 import type { EventSelection } from '../ports/events.types.js';
-import type { Store } from '../ports/store.port.js';
+import type { ReplayCursor, Store } from '../ports/store.port.js';
 import type { ConsumerDefinition, ConsumerRegistry } from './consumers/consumer.registry.js';
+import { partitionCount } from './consumers/partitions.js';
 
-const PAGE = 1000;
+export interface ReplayResult {
+  replayId: string;
+  /** Events the replay selects (all of the tenant's for a rebuild). */
+  count: number;
+  mode: 'replay' | 'rebuild';
+}
+
+const isEmpty = (s: EventSelection) => s.from === undefined && s.to === undefined && (s.types?.length ?? 0) === 0 && s.userId === undefined;
 
 export class ReplayService {
-  constructor(private readonly store: Store, private readonly bus: Bus, private readonly registry: ConsumerRegistry) {}
+  constructor(private readonly store: Store, private readonly registry: ConsumerRegistry, private readonly wake: () => void = () => {}) {}
 
   durableConsumer(name: string): ConsumerDefinition {
     const consumer = this.registry.get(name);
     if (!consumer) throw new AppError('CONSUMER_UNKNOWN', { detail: `no consumer named ${name}` });
     if (consumer.delivery !== 'durable') {
-      throw new AppError('VALIDATION_FAILED', { detail: `${name} is a live consumer: it has no deliveries to replay` });
+      throw new AppError('VALIDATION_FAILED', { detail: `${name} is a live consumer: it has nothing to replay` });
     }
     return consumer;
   }
 
   /** Counts what a replay would select, without changing anything. */
   async count(tenantId: string, name: string, selection: EventSelection): Promise<number> {
-    this.durableConsumer(name);
-    return this.store.events.count(tenantId, selection);
+    const consumer = this.#checked(name, selection);
+    return this.store.events.count(tenantId, consumer.rebuildTenant ? {} : selection);
   }
 
-  async replay(tenantId: string, name: string, selection: EventSelection): Promise<number> {
-    const consumer = this.durableConsumer(name);
-    const count = await this.store.deliveries.replay(tenantId, name, selection, consumer.orderBy ?? null, Date.now());
-    await this.#republish(tenantId, name);
-    return count;
+  async replay(tenantId: string, name: string, selection: EventSelection): Promise<ReplayResult> {
+    const consumer = this.#checked(name, selection);
+    const id = newId();
+    const now = Date.now();
+    const cursor = (partition: number, upTo: number, sel: EventSelection): ReplayCursor => ({
+      id, partition, consumer: name, tenantId, selection: sel, position: 0, upTo, createdAt: now, finishedAt: null,
+    });
+    if (consumer.rebuildTenant) {
+      await this.store.transaction(async (tx) => {
+        const positions = await this.store.positions.list(name, tx);
+        await consumer.rebuildTenant!(tenantId, tx);
+        // Everything the projection had applied is fed again; what comes after, its live position applies.
+        await this.store.replays.open(positions.map((p) => cursor(p.partition, p.position, {})), tx);
+      });
+    } else {
+      const head = await this.store.events.head();
+      await this.store.replays.open(Array.from({ length: partitionCount(consumer) }, (_, p) => cursor(p, head, selection)));
+    }
+    this.wake();
+    return { replayId: id, count: await this.store.events.count(tenantId, consumer.rebuildTenant ? {} : selection), mode: consumer.rebuildTenant ? 'rebuild' : 'replay' };
   }
 
   async retryDead(tenantId: string, name: string): Promise<number> {
     this.durableConsumer(name);
-    const count = await this.store.deliveries.retryDead(tenantId, name, Date.now());
-    await this.#republish(tenantId, name);
+    const count = await this.store.failures.retryDead(tenantId, name, Date.now());
+    this.wake();
     return count;
   }
 
-  async #republish(tenantId: string, consumer: string): Promise<void> {
-    if (this.bus.claimsInStore) {
-      await this.bus.publish([]); // wakes the in-process consumers
-      return;
+  #checked(name: string, selection: EventSelection): ConsumerDefinition {
+    const consumer = this.durableConsumer(name);
+    if (consumer.rebuildTenant && !isEmpty(selection)) {
+      throw new AppError('VALIDATION_FAILED', {
+        detail: `${name} is rebuilt for the whole tenant, not fed a selection: replay it without from, to, types or userId`,
+      });
     }
-    let after: string | null = null;
-    for (;;) {
-      const ids = await this.store.deliveries.pendingIds(tenantId, consumer, after, PAGE);
-      if (ids.length === 0) return;
-      const events = await this.store.events.getMany(ids);
-      await this.bus.publish(events.map((e) => ({ eventId: e.id, tenantId, type: e.type, orderingKey: e.userId, target: consumer })));
-      after = ids.at(-1)!;
-    }
+    return consumer;
   }
 }

@@ -1,48 +1,26 @@
-import type { BusMessage } from './events.types.js';
 
-/** What a consumer's handler made of one message; the bus acknowledges accordingly. */
-export type DeliveryOutcome =
-  | { kind: 'done' }
-  | { kind: 'retry'; delayMs: number }
-  | { kind: 'dead' };
-
-export interface SubscriptionSpec {
-  /** Durable consumer name, shared by every process running that consumer. */
-  consumer: string;
-  /** Type patterns (`*`, `article.*`, `order.placed`). */
-  types: string[];
-  /** Messages handled at once by this process. */
-  concurrency: number;
-  /** Deliver messages with the same ordering key one at a time, in log order. */
-  ordered: boolean;
-  /** Deliveries before a message is given up as dead. */
-  maxAttempts: number;
-}
-
-export type MessageHandler = (message: BusMessage, attempt: number) => Promise<DeliveryOutcome>;
-
-export interface BusSubscription {
-  /** Stops taking messages and waits (up to `graceMs`) for in-flight ones; unfinished ones are handed back. */
-  stop(graceMs: number): Promise<void>;
+/** One committed event as published to the outside stream. */
+export interface PublishedEvent {
+  eventId: string;
+  tenantId: string;
+  type: string;
+  orderingKey: string | null;
+  /** The event as JSON (the shape `GET /v1/events/:id` answers, without delivery status). */
+  payload: string;
 }
 
 /**
- * Carries relayed events to consumers. The in-process bus drives consumers from the Store's
- * delivery table; the NATS bus from JetStream durable consumers. Both run test/contract/bus.
+ * Publishes committed events to a stream other services subscribe to (NATS JetStream: one
+ * subject per tenant and type, the event id as message id so a re-publication is dropped as a
+ * duplicate). Fed by the `nats-publisher` consumer, which reads the log like every consumer.
  */
-export interface Bus {
-  readonly kind: 'local' | 'nats';
-  /**
-   * True when the bus itself claims deliveries in the Store (in-process bus): handlers get
-   * messages already marked processing. False (NATS): the dispatcher records `begin` itself.
-   */
-  readonly claimsInStore: boolean;
+export interface EventPublisher {
+  readonly kind: 'nats';
   init(): Promise<void>;
   close(): Promise<void>;
-  /** Publishes relayed events; resolves once the bus holds them durably. Throws when unavailable. */
-  publish(messages: BusMessage[]): Promise<void>;
-  subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<BusSubscription>;
-  /** True when the bus can take messages now. */
+  /** Resolves once the stream holds every message durably; throws when it is unavailable. */
+  publish(events: PublishedEvent[]): Promise<void>;
+  /** True when the stream can take messages now. */
   ready(): Promise<{ ok: boolean; detail?: string }>;
 }
 

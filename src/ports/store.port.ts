@@ -1,5 +1,5 @@
 import type { Migration } from 'kysely';
-import type { Delivery, DeliveryStatus, EventRecord, EventSelection, NewEvent } from './events.types.js';
+import type { DeliveryStatus, EventRecord, EventSelection, LogEntry, NewEvent } from './events.types.js';
 
 export type Role = 'admin' | 'ingest' | 'member';
 export const ROLES: readonly Role[] = ['admin', 'ingest', 'member'];
@@ -60,33 +60,8 @@ export interface EventListFilter extends EventSelection {
   limit: number;
 }
 
-export interface OutboxRow {
-  seq: number;
-  eventId: string;
-  tenantId: string;
-  type: string;
-  userId: string | null;
-}
-
-export interface ConsumerCounts {
-  consumer: string;
-  pending: number;
-  processing: number;
-  failed: number;
-  dead: number;
-  /** Receipt time (ms) of the oldest event not yet done, or null when caught up. */
-  oldestUndoneAt: number | null;
-}
-
 /** Event field whose value is a consumer's ordering key. */
 export type OrderingField = 'userId' | 'sessionId' | 'subject';
-
-export interface ClaimedDelivery {
-  eventId: string;
-  tenantId: string;
-  attempts: number;
-  orderingKey: string | null;
-}
 
 export interface TenantStore {
   /** Creates the tenant, or returns the existing one with that slug (idempotent). */
@@ -113,81 +88,138 @@ export interface CatalogStore {
 
 export interface EventStore {
   /**
-   * Appends events and their outbox rows in one transaction. An idempotency key already seen
+   * Appends events in one transaction, each with the next position in the log (positions are
+   * handed out in commit order, so a reader never passes an event that commits later). An idempotency key already seen
    * for the tenant since `idempotencySince` returns the original id and stores nothing; with a
    * body hash that differs from the stored one (both known) the result is a `conflict`.
    */
   append(events: NewEvent[], idempotencySince: number): Promise<AppendResult[]>;
-  get(tenantId: string, id: string): Promise<EventRecord | undefined>;
-  getMany(ids: string[]): Promise<EventRecord[]>;
+  get(tenantId: string, id: string): Promise<LogEntry | undefined>;
+  getMany(ids: string[]): Promise<LogEntry[]>;
   list(tenantId: string, filter: EventListFilter): Promise<{ items: EventRecord[]; nextCursor: string | null }>;
   count(tenantId: string, selection: EventSelection): Promise<number>;
   /** Removes idempotency keys older than `before` (ms). */
   pruneIdempotency(before: number): Promise<number>;
+  /** Committed events after position `after`, in log order (the consumers' read). */
+  readAfter(after: number, limit: number): Promise<LogEntry[]>;
+  /** A tenant's events of a selection after `after` and up to `upTo`, in log order (replay cursors). */
+  readSelection(tenantId: string, selection: EventSelection, after: number, upTo: number, limit: number): Promise<LogEntry[]>;
+  /** The highest committed position (0 for an empty log). */
+  head(): Promise<number>;
+  /** Receipt time of the first event after `after` (of the tenant when given; null when none): a consumer's lag in seconds. */
+  receivedAfter(after: number, tenantId?: string): Promise<number | null>;
+  /** Events after `after`, up to `cap` (a count that stops early on a long backlog). */
+  countAfter(after: number, cap: number, tenantId?: string): Promise<number>;
 }
 
-export interface OutboxStore {
-  /** The oldest rows not yet relayed. */
-  peek(limit: number): Promise<OutboxRow[]>;
-  /** In one transaction: create pending deliveries (ignoring existing ones) and delete the relayed rows. */
-  relayed(seqs: number[], deliveries: Array<Pick<Delivery, 'eventId' | 'consumer' | 'tenantId' | 'orderingKey'>>): Promise<void>;
-  size(): Promise<number>;
+/** A consumer's position in one partition of the log, and who owns the partition now. */
+export interface ConsumerPosition {
+  consumer: string;
+  partition: number;
+  /** Seq of the last event handled in this partition (0: none). */
+  position: number;
+  owner: string | null;
+  leaseUntil: number | null;
+  updatedAt: number;
 }
 
-export interface DeliveryStore {
+export type FailureStatus = 'failed' | 'parked' | 'dead' | 'done';
+
+/** One exception row: an event a consumer failed on, or one parked behind such an event of its key. */
+export interface FailureRecord {
+  consumer: string;
+  eventId: string;
+  tenantId: string;
+  seq: number;
+  partition: number;
+  orderingKey: string | null;
+  /** `done`: it failed before and then succeeded (kept so its attempts stay visible). */
+  status: FailureStatus;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: number | null;
+  updatedAt: number;
+}
+
+export interface FailureCounts {
+  consumer: string;
+  failed: number;
+  parked: number;
+  dead: number;
+  /** Seq of the oldest failed or parked event (null when none). */
+  oldestSeq: number | null;
+}
+
+/** A replay cursor of one partition: re-feeds a tenant's selection up to `upTo` to one consumer. */
+export interface ReplayCursor {
+  id: string;
+  partition: number;
+  consumer: string;
+  tenantId: string;
+  selection: EventSelection;
+  position: number;
+  upTo: number;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+/**
+ * Consumer positions and the leases on their partitions. Every partition of a consumer is owned
+ * by at most one worker at a time; a worker that stops renewing loses its partitions when the
+ * lease runs out, and the others share them out again.
+ */
+export interface PositionStore {
+  /** Creates missing partitions 0..partitions-1 (a new consumer at `startAt`; a new partition at the lowest existing position). */
+  ensure(consumer: string, partitions: number, startAt: number, now: number): Promise<void>;
+  /** Positions (of one consumer); inside `tx` the rows are locked until it ends (a rebuild reads where to replay up to). */
+  list(consumer?: string, tx?: StoreTx): Promise<ConsumerPosition[]>;
   /**
-   * Moves up to `limit` due deliveries (pending, or failed with next attempt ≤ now, or processing
-   * with an expired lease) to processing, counting the attempt. With `ordered`, only the oldest
-   * unfinished delivery of each ordering key is due.
+   * Records `owner` as a live member, renews its leases, gives back those above its fair share of
+   * the members seen within `leaseMs` (the ones in `busy` last), takes free or expired partitions
+   * up to it. Returns the partitions `owner` holds after the call.
    */
-  claimDue(consumer: string, limit: number, now: number, leaseMs: number, ordered: boolean): Promise<ClaimedDelivery[]>;
-  /** Marks processing (creating the row if the relay has not yet) and returns the attempt number, or null when already done or dead. */
-  begin(consumer: string, eventId: string, tenantId: string, now: number, leaseMs: number): Promise<number | null>;
-  markDone(consumer: string, eventIds: string[], now: number): Promise<void>;
-  markFailed(consumer: string, eventId: string, error: string, nextAttemptAt: number, now: number): Promise<void>;
-  markDead(consumer: string, eventId: string, error: string, now: number): Promise<void>;
-  /** Hands this process's unfinished deliveries back (processing → pending), e.g. at shutdown. */
-  release(consumer: string, eventIds: string[], now: number): Promise<void>;
-  forEvent(tenantId: string, eventId: string): Promise<Delivery[]>;
+  acquire(consumer: string, owner: string, now: number, leaseMs: number, partitions: number): Promise<number[]>;
+  /** Gives back partitions (all of the owner's when omitted) and leaves the member list. */
+  release(consumer: string, owner: string, partitions?: number[]): Promise<void>;
   /**
-   * Unfinished and dead deliveries per consumer (done ones are not counted: that would read the
-   * whole history on every call; `stats.appliedCount` and the event counts say what was applied).
+   * Moves a held partition's position (never backwards), inside `tx` when given. Returns false
+   * when `owner` no longer holds the partition: the caller's work must then be rolled back.
    */
-  counts(tenantId: string | null): Promise<ConsumerCounts[]>;
-  /** Sets matching events' deliveries to pending (creating them as needed); returns how many. */
-  replay(tenantId: string, consumer: string, selection: EventSelection, orderingField: OrderingField | null, now: number): Promise<number>;
+  advance(consumer: string, partition: number, owner: string, position: number, now: number, tx?: StoreTx): Promise<boolean>;
+  /** Sets every partition's position (rebuild from `position`, usually 0); leases are kept. */
+  reset(consumer: string, position: number, now: number): Promise<void>;
+}
+
+/** The only per-event rows of the consumers: their exceptions. */
+export interface FailureStore {
+  /** Inserts or replaces rows (one consumer's), inside `tx` when given. */
+  put(rows: FailureRecord[], tx?: StoreTx): Promise<void>;
+  /** Failed rows of these partitions whose next attempt is due, oldest first. */
+  due(consumer: string, partitions: number[], now: number, limit: number): Promise<FailureRecord[]>;
+  /** Rows of a partition that block their key (failed or parked), oldest first. */
+  blocking(consumer: string, partition: number): Promise<FailureRecord[]>;
+  /** The parked rows of one key, oldest first. */
+  parked(consumer: string, partition: number, orderingKey: string, limit: number): Promise<FailureRecord[]>;
+  /** Rows of one consumer with a position above `seq` (carried over from the previous release: the runner skips them). */
+  above(consumer: string, seq: number, limit: number): Promise<FailureRecord[]>;
+  /** Deletes rows (parked events that then succeeded), inside `tx` when given. */
+  remove(consumer: string, eventIds: string[], tx?: StoreTx): Promise<void>;
+  /** Every consumer's row for one event of a tenant. */
+  forEvent(tenantId: string, eventId: string): Promise<FailureRecord[]>;
+  counts(tenantId: string | null): Promise<FailureCounts[]>;
+  /** Dead rows of a tenant and consumer become failed and due now, with their attempts reset; returns how many. */
   retryDead(tenantId: string, consumer: string, now: number): Promise<number>;
-  /**
-   * Marks dead the deliveries whose last allowed attempt lost its lease (the process died during
-   * it): a bus that gives up after `maxAttempts` deliveries will not bring them back. Returns how many.
-   */
-  deadExhausted(consumer: string, maxAttempts: number, now: number): Promise<number>;
-  /** Event ids of pending deliveries of a tenant and consumer (for buses that must re-publish a replay). */
-  pendingIds(tenantId: string, consumer: string, afterId: string | null, limit: number): Promise<string[]>;
 }
 
-/** Per-user identity facts from Segment identify/alias/group. */
-export interface IdentityStore {
-  mergeTraits(tenantId: string, userId: string, traits: Record<string, unknown>, now: number): Promise<void>;
-  traits(tenantId: string, userId: string): Promise<Record<string, unknown> | undefined>;
-  link(tenantId: string, kind: 'anonymous' | 'alias' | 'group', fromId: string, toId: string, now: number): Promise<void>;
-  /** The user id an anonymous id or alias was stitched to, if any. */
-  resolve(tenantId: string, anonymousOrAlias: string): Promise<string | undefined>;
-  /**
-   * True when the tenant already knows `id` as someone: it has traits, an anonymous id or alias
-   * was stitched to it, events were stored with it as their user, or Segment events carry it as
-   * their anonymous id, unless every such event is about `asideFrom` (that user's own earlier
-   * anonymous activity). A member may only link ids nobody else has used yet. Indexed lookups only.
-   */
-  isKnown(tenantId: string, id: string, asideFrom?: string): Promise<boolean>;
-}
-
-/** Per-tenant, per-type, per-hour event counts kept by the `stats` consumer. */
-export interface EventStatsStore {
-  /** Counts each event exactly once (keyed by consumer and event id); returns how many were new. */
-  countOnce(consumer: string, events: Array<Pick<EventRecord, 'id' | 'tenantId' | 'type' | 'time'>>): Promise<number>;
-  totals(tenantId: string, from: number, to: number): Promise<Array<{ type: string; hour: number; count: number }>>;
-  appliedCount(consumer: string, tenantId: string): Promise<number>;
+export interface ReplayStore {
+  /** Opens a replay: one cursor per partition, each from 0 up to that partition's `upTo` (inside `tx` when given). */
+  open(cursors: ReplayCursor[], tx?: StoreTx): Promise<void>;
+  /** Open cursors of these partitions. */
+  active(consumer: string, partitions: number[]): Promise<ReplayCursor[]>;
+  /** All open cursors (status pages). */
+  openCursors(tenantId: string | null): Promise<ReplayCursor[]>;
+  /** Moves a cursor (finishing it when it reached `upTo`), inside `tx` when given. */
+  advance(id: string, partition: number, position: number, finished: boolean, now: number, tx?: StoreTx): Promise<void>;
 }
 
 /**
@@ -226,8 +258,9 @@ export interface Store {
   apiKeys: ApiKeyStore;
   catalog: CatalogStore;
   events: EventStore;
-  outbox: OutboxStore;
-  deliveries: DeliveryStore;
-  identity: IdentityStore;
-  stats: EventStatsStore;
+  positions: PositionStore;
+  failures: FailureStore;
+  replays: ReplayStore;
+  /** Runs `work` in one transaction of the store (projections: their writes and their new position). */
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
 }

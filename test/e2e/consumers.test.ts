@@ -1,7 +1,7 @@
 /** Delivery states, retries with backoff, dead letters, ordering per key, replay and retry-dead. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsumerDefinition } from '../../src/events/consumers/consumer.registry.js';
-import { backoffDelay } from '../../src/events/consumers/dispatcher.js';
+import { backoffDelay } from '../../src/events/consumers/partitions.js';
 import { NonRetriableError, RetryAfterError } from '../../src/platform/errors.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 

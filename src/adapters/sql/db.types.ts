@@ -1,5 +1,4 @@
 /** Kysely table types shared by the SQLite and PostgreSQL stores. Times are epoch milliseconds. */
-import type { Generated } from 'kysely';
 
 export interface TenantsTable { id: string; slug: string; name: string; settings: string; created_at: number }
 export interface ApiKeysTable {
@@ -17,18 +16,30 @@ export interface EventsTable {
   sender_role: string | null;
   /** A Segment message's `anonymousId` (migration 006); null for other events. */
   anonymous_id?: string | null;
+  /** Position in the log (migration 007): gap-free, in commit order. */
+  seq: number;
 }
 /** `body_hash`: SHA-256 of the normalised item first stored under the key (null for keys from before it was kept). */
 export interface IdempotencyKeysTable { tenant_id: string; key: string; event_id: string; created_at: number; body_hash: string | null }
-export interface OutboxTable { seq: Generated<number>; event_id: string; tenant_id: string; type: string; user_id: string | null }
-export interface DeliveriesTable {
-  consumer: string; event_id: string; tenant_id: string; status: string; attempts: number; last_error: string | null;
-  next_attempt_at: number | null; lease_until: number | null; ordering_key: string | null; updated_at: number;
+/** A consumer's position in one partition, with the lease of the worker that owns the partition. */
+export interface ConsumerPositionsTable {
+  consumer: string; partition: number; position: number; owner: string | null; lease_until: number | null; updated_at: number;
+}
+/** Workers running a consumer, seen recently: partitions are shared among them. */
+export interface ConsumerMembersTable { consumer: string; owner: string; seen_at: number }
+/** The only per-event rows: events a consumer failed on (failed, parked behind one, dead, or done after failing). */
+export interface ConsumerFailuresTable {
+  consumer: string; event_id: string; tenant_id: string; seq: number; partition: number; ordering_key: string | null;
+  status: string; attempts: number; last_error: string | null; next_attempt_at: number | null; updated_at: number;
+}
+/** A replay of a selection to one consumer: a cursor per partition, from `position` up to `up_to`. */
+export interface ConsumerReplaysTable {
+  id: string; partition: number; consumer: string; tenant_id: string; selection: string; position: number; up_to: number;
+  created_at: number; finished_at: number | null;
 }
 export interface UserTraitsTable { tenant_id: string; user_id: string; traits: string; updated_at: number }
 export interface IdentityLinksTable { tenant_id: string; kind: string; from_id: string; to_id: string; created_at: number }
 export interface EventCountsTable { tenant_id: string; type: string; hour: number; count: number }
-export interface ConsumerAppliedTable { consumer: string; event_id: string; tenant_id: string }
 
 export interface Database {
   tenants: TenantsTable;
@@ -36,10 +47,11 @@ export interface Database {
   catalog_types: CatalogTypesTable;
   events: EventsTable;
   idempotency_keys: IdempotencyKeysTable;
-  outbox: OutboxTable;
-  deliveries: DeliveriesTable;
+  consumer_positions: ConsumerPositionsTable;
+  consumer_members: ConsumerMembersTable;
+  consumer_failures: ConsumerFailuresTable;
+  consumer_replays: ConsumerReplaysTable;
   user_traits: UserTraitsTable;
   identity_links: IdentityLinksTable;
   event_counts: EventCountsTable;
-  consumer_applied: ConsumerAppliedTable;
 }

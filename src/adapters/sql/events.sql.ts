@@ -1,9 +1,18 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { idFloor } from '../../platform/ids.js';
 import type { EventSelection, NewEvent } from '../../ports/events.types.js';
-import type { AppendResult, EventStore, OutboxStore } from '../../ports/store.port.js';
+import type { AppendResult, EventListFilter, EventStore } from '../../ports/store.port.js';
 import type { Database } from './db.types.js';
-import { decodeCursor, encodeCursor, toEvent, toEventRow } from './rows.js';
+import type { SqlDialect } from './migrations.js';
+import { decodeCursor, encodeCursor, toEvent, toEventRow, toLogEntry } from './rows.js';
+
+/**
+ * PostgreSQL: appends take this transaction-scoped advisory lock before they pick positions, so
+ * positions are handed out and committed one transaction after the other. Without it two
+ * appenders could commit out of position order, and a consumer that read position N could later
+ * miss an event at a lower position that committed after its read. SQLite has one writer.
+ */
+const APPEND_LOCK = 7_331_001;
 
 /** SQLite caps bound parameters per statement; 15 columns × 60 rows stays well below it. */
 const INSERT_CHUNK = 60;
@@ -86,7 +95,29 @@ function claimOf(event: NewEvent): Claim | null {
   return event.idempotencyKey === null ? null : { key: event.idempotencyKey, bodyHash: null };
 }
 
-export function sqlEventStore(db: Kysely<Database>): EventStore {
+/** The next free position, taken under the append lock (PostgreSQL) or SQLite's single writer. */
+async function nextPosition(trx: Transaction<Database>, dialect: SqlDialect): Promise<number> {
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${APPEND_LOCK})`.execute(trx);
+  const row = await trx.selectFrom('events').select(sql<number | null>`max(seq)`.as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0) + 1;
+}
+
+/** `deliveryStatus` of a listing: failed/dead/parked from the exception rows, pending/done from positions. */
+function applyDeliveryStatus<QB extends { where: (...args: any[]) => QB }>(q: QB, filter: EventListFilter): QB {
+  const status = filter.deliveryStatus;
+  if (!status) return q;
+  const byConsumer = (sq: any) => (filter.consumer === undefined ? sq : sq.where('consumer', '=', filter.consumer));
+  const failureIn = (states: string[]) => (eb: any) => eb.exists(byConsumer(eb.selectFrom('consumer_failures').select('consumer_failures.event_id')
+    .whereRef('consumer_failures.event_id', '=', 'events.id').where('consumer_failures.status', 'in', states)));
+  if (status === 'failed' || status === 'dead') return q.where(failureIn([status]));
+  if (status === 'processing') return q.where(sql<boolean>`1 = 0`);
+  // Below the lowest position of the consumer(s) every partition has passed the event.
+  const floor = (eb: any) => byConsumer(eb.selectFrom('consumer_positions').select(sql`min(position)`.as('p')));
+  if (status === 'done') return q.where((eb: any) => eb.and([eb('events.seq', '<=', floor(eb)), eb.not(failureIn(['failed', 'parked', 'dead'])(eb))]));
+  return q.where((eb: any) => eb.or([eb('events.seq', '>', floor(eb)), failureIn(['parked'])(eb)]));
+}
+
+export function sqlEventStore(db: Kysely<Database>, dialect: SqlDialect): EventStore {
   return {
     async append(events, idempotencySince) {
       return db.transaction().execute(async (trx) => {
@@ -108,32 +139,25 @@ export function sqlEventStore(db: Kysely<Database>): EventStore {
           fresh.push(event);
           results.push({ id: event.id, duplicate: false });
         }
+        if (fresh.length === 0) return results;
+        let seq = await nextPosition(trx, dialect);
         for (const part of chunk(fresh, INSERT_CHUNK)) {
-          await trx.insertInto('events').values(part.map((e) => ({ ...toEventRow(e), anonymous_id: anonymousIdOf(e) }))).execute();
-          await trx.insertInto('outbox')
-            .values(part.map((e) => ({ event_id: e.id, tenant_id: e.tenantId, type: e.type, user_id: e.userId })))
-            .execute();
+          await trx.insertInto('events').values(part.map((e) => ({ ...toEventRow(e), anonymous_id: anonymousIdOf(e), seq: seq++ }))).execute();
         }
         return results;
       });
     },
     async get(tenantId, id) {
       const row = await db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
-      return row && toEvent(row);
+      return row && toLogEntry(row);
     },
     async getMany(ids) {
       if (ids.length === 0) return [];
       const rows = await db.selectFrom('events').selectAll().where('id', 'in', ids).execute();
-      return rows.map(toEvent);
+      return rows.map(toLogEntry);
     },
     async list(tenantId, filter) {
-      let q = applySelection(db.selectFrom('events').selectAll('events'), tenantId, filter);
-      if (filter.deliveryStatus) {
-        const status = filter.deliveryStatus;
-        q = q.where((eb) => eb.exists(eb.selectFrom('deliveries').select('deliveries.event_id')
-          .whereRef('deliveries.event_id', '=', 'events.id').where('deliveries.status', '=', status)
-          .$if(filter.consumer !== undefined, (sq) => sq.where('deliveries.consumer', '=', filter.consumer!))));
-      }
+      let q = applyDeliveryStatus(applySelection(db.selectFrom('events').selectAll('events'), tenantId, filter), filter);
       if (filter.after !== undefined) q = q.where('events.id', '>', filter.after);
       else if (filter.cursor) q = q.where('events.id', '<', decodeCursor(filter.cursor));
       const rows = await q.orderBy('events.id', filter.after !== undefined ? 'asc' : 'desc').limit(filter.limit + 1).execute();
@@ -149,30 +173,28 @@ export function sqlEventStore(db: Kysely<Database>): EventStore {
       const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
-  };
-}
-
-export function sqlOutboxStore(db: Kysely<Database>): OutboxStore {
-  return {
-    async peek(limit) {
-      const rows = await db.selectFrom('outbox').selectAll().orderBy('seq').limit(limit).execute();
-      return rows.map((r) => ({ seq: Number(r.seq), eventId: r.event_id, tenantId: r.tenant_id, type: r.type, userId: r.user_id }));
+    async readAfter(after, limit) {
+      const rows = await db.selectFrom('events').selectAll().where('seq', '>', after).orderBy('seq').limit(limit).execute();
+      return rows.map(toLogEntry);
     },
-    async relayed(seqs, deliveries) {
-      if (seqs.length === 0 && deliveries.length === 0) return;
-      const now = Date.now();
-      await db.transaction().execute(async (trx) => {
-        for (const part of chunk(deliveries, 100)) {
-          await trx.insertInto('deliveries').values(part.map((d) => ({
-            consumer: d.consumer, event_id: d.eventId, tenant_id: d.tenantId, status: 'pending', attempts: 0,
-            last_error: null, next_attempt_at: null, lease_until: null, ordering_key: d.orderingKey, updated_at: now,
-          }))).onConflict((oc) => oc.columns(['consumer', 'event_id']).doNothing()).execute();
-        }
-        for (const part of chunk(seqs, 500)) await trx.deleteFrom('outbox').where('seq', 'in', part).execute();
-      });
+    async readSelection(tenantId, selection, after, upTo, limit) {
+      const rows = await applySelection(db.selectFrom('events').selectAll('events'), tenantId, selection)
+        .where('events.seq', '>', after).where('events.seq', '<=', upTo).orderBy('events.seq').limit(limit).execute();
+      return rows.map(toLogEntry);
     },
-    async size() {
-      const row = await db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+    async head() {
+      const row = await db.selectFrom('events').select(sql<number | null>`max(seq)`.as('n')).executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+    async receivedAfter(after, tenantId) {
+      const row = await db.selectFrom('events').select('received_at').where('seq', '>', after)
+        .$if(tenantId !== undefined, (q) => q.where('tenant_id', '=', tenantId!)).orderBy('seq').limit(1).executeTakeFirst();
+      return row ? Number(row.received_at) : null;
+    },
+    async countAfter(after, cap, tenantId) {
+      const inner = db.selectFrom('events').select('seq').where('seq', '>', after)
+        .$if(tenantId !== undefined, (q) => q.where('tenant_id', '=', tenantId!)).limit(cap);
+      const row = await db.selectFrom(inner.as('tail')).select(sql<number>`count(*)`.as('n')).executeTakeFirst();
       return Number(row?.n ?? 0);
     },
   };

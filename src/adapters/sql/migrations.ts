@@ -252,12 +252,100 @@ function migration006(dialect: SqlDialect): Migration {
   };
 }
 
+/**
+ * The log is the outbox. Events get their position in the log (`seq`, assigned at append in
+ * commit order); each consumer keeps a position per partition (`consumer_positions`, with the
+ * lease of the worker that owns it), and only exceptions are rows (`consumer_failures`: failed,
+ * parked behind a failed event of the same key, dead, or done after a failure). Replays are
+ * cursors (`consumer_replays`). The outbox, the per-event deliveries and `consumer_applied`
+ * go. Each consumer's position starts below the oldest event it had not finished (or that was
+ * still in the outbox), so nothing undone is skipped; dead deliveries stay dead.
+ */
+function migration007(dialect: SqlDialect): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('events').addColumn('seq', ms).execute();
+      await sql`update events set seq = o.rn from (select id, row_number() over (order by id) as rn from events) o
+        where o.id = events.id`.execute(db);
+      await db.schema.createIndex('events_seq').unique().on('events').columns(['seq']).execute();
+      await db.schema.createTable('consumer_positions')
+        .addColumn('consumer', text, (c) => c.notNull())
+        .addColumn('partition', 'integer', (c) => c.notNull())
+        .addColumn('position', ms, (c) => c.notNull())
+        .addColumn('owner', text)
+        .addColumn('lease_until', ms)
+        .addColumn('updated_at', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('consumer_positions_pk', ['consumer', 'partition'])
+        .execute();
+      await db.schema.createTable('consumer_members')
+        .addColumn('consumer', text, (c) => c.notNull())
+        .addColumn('owner', text, (c) => c.notNull())
+        .addColumn('seen_at', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('consumer_members_pk', ['consumer', 'owner'])
+        .execute();
+      await db.schema.createTable('consumer_failures')
+        .addColumn('consumer', text, (c) => c.notNull())
+        .addColumn('event_id', text, (c) => c.notNull())
+        .addColumn('tenant_id', text, (c) => c.notNull())
+        .addColumn('seq', ms, (c) => c.notNull())
+        .addColumn('partition', 'integer', (c) => c.notNull())
+        .addColumn('ordering_key', text)
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('last_error', text)
+        .addColumn('next_attempt_at', ms)
+        .addColumn('updated_at', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('consumer_failures_pk', ['consumer', 'event_id'])
+        .execute();
+      await db.schema.createIndex('consumer_failures_due').on('consumer_failures').columns(['consumer', 'partition', 'status', 'seq']).execute();
+      await db.schema.createIndex('consumer_failures_tenant').on('consumer_failures').columns(['tenant_id', 'consumer', 'status']).execute();
+      await db.schema.createIndex('consumer_failures_event').on('consumer_failures').columns(['event_id']).execute();
+      await db.schema.createTable('consumer_replays')
+        .addColumn('id', text, (c) => c.notNull())
+        .addColumn('partition', 'integer', (c) => c.notNull())
+        .addColumn('consumer', text, (c) => c.notNull())
+        .addColumn('tenant_id', text, (c) => c.notNull())
+        .addColumn('selection', text, (c) => c.notNull())
+        .addColumn('position', ms, (c) => c.notNull())
+        .addColumn('up_to', ms, (c) => c.notNull())
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addColumn('finished_at', ms)
+        .addPrimaryKeyConstraint('consumer_replays_pk', ['id', 'partition'])
+        .execute();
+      await db.schema.createIndex('consumer_replays_open').on('consumer_replays').columns(['consumer', 'partition', 'finished_at']).execute();
+      await carryOverDeliveries(db, dialect);
+      await db.schema.dropTable('outbox').execute();
+      await db.schema.dropTable('deliveries').execute();
+      await db.schema.dropTable('consumer_applied').execute();
+    },
+  };
+}
+
+/** Positions from the deliveries of the previous release; dead deliveries become dead exception rows. */
+async function carryOverDeliveries(db: Kysely<any>, _dialect: SqlDialect): Promise<void> {
+  const now = Date.now();
+  const head = Number((await sql<{ n: number | null }>`select max(seq) as n from events`.execute(db)).rows[0]?.n ?? 0);
+  const outboxFloor = (await sql<{ n: number | null }>`select min(e.seq) as n from outbox o join events e on e.id = o.event_id`.execute(db)).rows[0]?.n;
+  const consumers = await sql<{ consumer: string; floor: number | null }>`select d.consumer,
+      min(case when d.status in ('pending', 'processing', 'failed') then e.seq end) as floor
+    from deliveries d join events e on e.id = d.event_id group by d.consumer`.execute(db);
+  for (const row of consumers.rows) {
+    const floors = [row.floor, outboxFloor].filter((n): n is number => n !== null && n !== undefined).map(Number);
+    const position = floors.length > 0 ? Math.min(...floors) - 1 : head;
+    await sql`insert into consumer_positions (consumer, partition, position, owner, lease_until, updated_at)
+      values (${row.consumer}, 0, ${position}, null, null, ${now})`.execute(db);
+  }
+  await sql`insert into consumer_failures (consumer, event_id, tenant_id, seq, partition, ordering_key, status, attempts, last_error, next_attempt_at, updated_at)
+    select d.consumer, d.event_id, d.tenant_id, e.seq, 0, d.ordering_key, 'dead', d.attempts, d.last_error, null, d.updated_at
+    from deliveries d join events e on e.id = d.event_id where d.status = 'dead'`.execute(db);
+}
+
 /** Migrations keyed by name; names sort in application order. */
 export function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
     '001_event_backbone': migration001(dialect), '002_deliveries_claim_index': migration002, '003_deliveries_lean_indexes': migration003,
     '004_idempotency_hash_link_targets': migration004, '005_event_sender_role': migration005,
-    '006_anonymous_ids_tenant_keys': migration006(dialect),
+    '006_anonymous_ids_tenant_keys': migration006(dialect), '007_log_positions': migration007(dialect),
   };
 }
 

@@ -1,7 +1,7 @@
 /** Row ↔ domain mapping for the SQL stores. */
 import type { ApiKeyRecord, CatalogEntry, Role, Tenant, TenantSettings } from '../../ports/store.port.js';
-import type { Delivery, DeliveryStatus, EventRecord, SenderRole } from '../../ports/events.types.js';
-import type { ApiKeysTable, CatalogTypesTable, DeliveriesTable, EventsTable, TenantsTable } from './db.types.js';
+import type { EventRecord, LogEntry, SenderRole } from '../../ports/events.types.js';
+import type { ApiKeysTable, CatalogTypesTable, EventsTable, TenantsTable } from './db.types.js';
 
 export const DEFAULT_TENANT_SETTINGS: TenantSettings = { strictTypes: false, trackMapping: {} };
 
@@ -39,7 +39,7 @@ export function toCatalogEntry(row: CatalogTypesTable): CatalogEntry {
   };
 }
 
-export function toEventRow(event: EventRecord): EventsTable {
+export function toEventRow(event: EventRecord): Omit<EventsTable, 'seq'> {
   return {
     id: event.id,
     tenant_id: event.tenantId,
@@ -84,18 +84,8 @@ function senderRoleOf(value: string | null | undefined): SenderRole | null {
   return typeof value === 'string' && SENDER_ROLES.has(value) ? (value as SenderRole) : null;
 }
 
-export function toDelivery(row: DeliveriesTable): Delivery {
-  return {
-    eventId: row.event_id,
-    consumer: row.consumer,
-    tenantId: row.tenant_id,
-    status: row.status as DeliveryStatus,
-    attempts: Number(row.attempts),
-    lastError: row.last_error,
-    nextAttemptAt: row.next_attempt_at === null ? null : Number(row.next_attempt_at),
-    orderingKey: row.ordering_key,
-    updatedAt: Number(row.updated_at),
-  };
+export function toLogEntry(row: EventsTable): LogEntry {
+  return { ...toEvent(row), seq: Number(row.seq) };
 }
 
 export function encodeCursor(id: string): string {

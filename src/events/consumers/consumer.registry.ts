@@ -1,6 +1,6 @@
 import type { Logger } from '../../platform/logger.js';
 import { anyTypeMatches } from '../../platform/patterns.js';
-import type { EventRecord, LogEntry } from '../../ports/events.types.js';
+import type { LogEntry } from '../../ports/events.types.js';
 import type { OrderingField, StoreTx } from '../../ports/store.port.js';
 
 export interface ConsumerContext {
@@ -51,6 +51,13 @@ export interface ConsumerDefinition {
   maxAttempts?: number;
   handle?(event: LogEntry, context: ConsumerContext): Promise<void>;
   handleBatch?(events: LogEntry[], tx: StoreTx, context: ConsumerContext): Promise<void>;
+  /**
+   * Projections whose handler is not idempotent (counts) or not order-free (merged traits)
+   * declare how to clear one tenant's state: a replay of them is then a rebuild of the tenant
+   * (cleared, then fed every event of the tenant up to the position it had), never a re-feed
+   * of a selection on top of what they hold.
+   */
+  rebuildTenant?(tenantId: string, tx: StoreTx): Promise<void>;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -90,6 +97,3 @@ export class ConsumerRegistry {
   }
 }
 
-export function orderingKeyOf(consumer: ConsumerDefinition, event: Pick<EventRecord, 'userId' | 'sessionId' | 'subject'>): string | null {
-  return consumer.orderBy ? (event[consumer.orderBy] ?? null) : null;
-}

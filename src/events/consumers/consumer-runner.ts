@@ -1,0 +1,184 @@
+/**
+ * Runs the consumers of this process. Each consumer's partitions are shared among the workers
+ * (processes) running it through leases in the store: every process renews its own, gives back
+ * what is above its fair share when another joins, and takes over the partitions of one that
+ * stopped renewing (it died) once their lease ran out.
+ */
+import { hostname } from 'node:os';
+import type { Logger } from '../../platform/logger.js';
+import type { Metrics } from '../../platform/metrics.js';
+import { newId } from '../../platform/ids.js';
+import type { LogEntry } from '../../ports/events.types.js';
+import type { Store } from '../../ports/store.port.js';
+import type { ConsumerDefinition, ConsumerRegistry } from './consumer.registry.js';
+import { EventHandling } from './event-handling.js';
+import { partitionCount, type RetryPolicy } from './partitions.js';
+import { PartitionWorker } from './partition-worker.js';
+
+export interface ConsumerRunnerDeps {
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  retry: RetryPolicy;
+  /** How long a partition stays with a worker that stopped renewing its lease. */
+  leaseMs: number;
+  /** Idle poll: other processes append to a shared log, and retries come due. */
+  pollMs: number;
+  /** This worker's name in the leases. */
+  owner: string;
+  signal: AbortSignal;
+}
+
+/** A read of the log shared by one consumer's partitions, kept this long (new appends clear it). */
+const READ_SHARE_MS = 25;
+
+export class ConsumerRunner {
+  readonly #workers = new Map<number, PartitionWorker>();
+  readonly #handling: EventHandling;
+  readonly #reads = new Map<number, { at: number; entries: Promise<LogEntry[]> }>();
+  readonly #partitions: number;
+  #timer: NodeJS.Timeout | undefined;
+  #balancing: Promise<void> | null = null;
+  #running = false;
+
+  constructor(readonly consumer: ConsumerDefinition, private readonly deps: ConsumerRunnerDeps) {
+    this.#handling = new EventHandling(consumer, deps);
+    this.#partitions = partitionCount(consumer);
+  }
+
+  /** Partitions this process works now. */
+  get partitions(): number[] {
+    return [...this.#workers.keys()].sort((a, b) => a - b);
+  }
+
+  async start(): Promise<void> {
+    const { store } = this.deps;
+    // A live consumer (realtime) starts at the head: history is not pushed to streams.
+    const startAt = this.consumer.delivery === 'live' ? await store.events.head() : 0;
+    await store.positions.ensure(this.consumer.name, this.#partitions, startAt, Date.now());
+    this.#running = true;
+    await this.rebalance();
+    this.#timer = setInterval(() => void this.rebalance(), Math.max(50, Math.floor(this.deps.leaseMs / 3)));
+    this.#timer.unref();
+  }
+
+  /** Renews this process's leases and takes or gives back partitions. */
+  rebalance(): Promise<void> {
+    this.#balancing ??= this.#rebalance().finally(() => { this.#balancing = null; });
+    return this.#balancing;
+  }
+
+  async #rebalance(): Promise<void> {
+    if (!this.#running) return;
+    const { store, leaseMs, owner } = this.deps;
+    let held: number[];
+    try {
+      held = await store.positions.acquire(this.consumer.name, owner, Date.now(), leaseMs, this.#partitions);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, consumer: this.consumer.name }, 'renewing partition leases failed');
+      return;
+    }
+    if (!this.#running) return;
+    for (const [partition, worker] of this.#workers) {
+      if (held.includes(partition)) continue;
+      this.#workers.delete(partition);
+      void worker.stop(0);
+    }
+    for (const partition of held) {
+      if (this.#workers.has(partition)) continue;
+      const worker = this.#worker(partition);
+      this.#workers.set(partition, worker);
+      await worker.start().catch((error: unknown) => {
+        this.#workers.delete(partition);
+        this.deps.logger.warn({ err: error, consumer: this.consumer.name, partition }, 'starting a partition failed');
+      });
+    }
+  }
+
+  #worker(partition: number): PartitionWorker {
+    const { consumer } = this;
+    return new PartitionWorker(partition, {
+      store: this.deps.store, handling: this.#handling, owner: this.deps.owner,
+      batchSize: consumer.batchSize ?? 256, pollMs: this.deps.pollMs,
+      read: (after) => this.#read(after),
+      types: async () => (consumer.subscription ? consumer.subscription() : consumer.types),
+      onLost: (p) => {
+        if (this.#workers.get(p)) this.#workers.delete(p);
+        this.deps.logger.info({ consumer: consumer.name, partition: p }, 'partition moved to another worker');
+      },
+    });
+  }
+
+  /** The log after `after`, read once for all partitions at that position. */
+  #read(after: number): Promise<LogEntry[]> {
+    const now = Date.now();
+    const cached = this.#reads.get(after);
+    if (cached && now - cached.at <= READ_SHARE_MS) return cached.entries;
+    const entries = this.deps.store.events.readAfter(after, this.consumer.batchSize ?? 256);
+    this.#reads.set(after, { at: now, entries });
+    entries.catch(() => this.#reads.delete(after));
+    if (this.#reads.size > 16) for (const [key, read] of this.#reads) if (now - read.at > READ_SHARE_MS) this.#reads.delete(key);
+    return entries;
+  }
+
+  wake(): void {
+    this.#reads.clear();
+    for (const worker of this.#workers.values()) worker.wake();
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    this.#running = false;
+    clearInterval(this.#timer);
+    await this.#balancing;
+    await Promise.all([...this.#workers.values()].map((w) => w.stop(graceMs)));
+    this.#workers.clear();
+    await this.deps.store.positions.release(this.consumer.name, this.deps.owner)
+      .catch((error: unknown) => this.deps.logger.warn({ err: error, consumer: this.consumer.name }, 'giving back partitions failed'));
+  }
+}
+
+export interface ConsumersDeps extends Omit<ConsumerRunnerDeps, 'owner' | 'signal'> {
+  registry: ConsumerRegistry;
+}
+
+/** The consumers this process runs (all registered, or the ones named). */
+export class Consumers {
+  /** This process in the leases: host, pid and a random part (a restarted process is a new worker). */
+  readonly owner = `${hostname()}:${process.pid}:${newId().slice(-8)}`;
+  readonly #runners = new Map<string, ConsumerRunner>();
+  readonly #abort = new AbortController();
+
+  constructor(private readonly deps: ConsumersDeps) {}
+
+  /** Starts the named consumers (all when empty); `live` picks only the live ones (API role). */
+  async start(names: string[] = [], only?: 'live' | 'durable'): Promise<void> {
+    const unknown = names.filter((n) => !this.deps.registry.get(n));
+    if (unknown.length > 0) throw new Error(`unknown consumers: ${unknown.join(', ')}`);
+    const chosen = this.deps.registry.list()
+      .filter((c) => names.length === 0 || names.includes(c.name))
+      .filter((c) => only === undefined || c.delivery === only);
+    for (const consumer of chosen) {
+      if (this.#runners.has(consumer.name)) continue;
+      const runner = new ConsumerRunner(consumer, { ...this.deps, owner: this.owner, signal: this.#abort.signal });
+      this.#runners.set(consumer.name, runner);
+      await runner.start();
+    }
+  }
+
+  runner(name: string): ConsumerRunner | undefined {
+    return this.#runners.get(name);
+  }
+
+  /** Something was appended in this process: read it now. */
+  readonly wake = (): void => {
+    for (const runner of this.#runners.values()) runner.wake();
+  };
+
+  /** Stops reading, lets steps in flight finish within the grace period, gives back the partitions. */
+  async stop(graceMs: number): Promise<void> {
+    const runners = [...this.#runners.values()];
+    this.#runners.clear();
+    await Promise.all(runners.map((r) => r.stop(graceMs)));
+    this.#abort.abort();
+  }
+}

@@ -1,0 +1,44 @@
+/** Which partition of a consumer an event belongs to, and the retry timing of failures. */
+import type { LogEntry } from '../../ports/events.types.js';
+import type { ConsumerDefinition } from './consumer.registry.js';
+
+/** Partitions of an ordered consumer unless it says otherwise. */
+export const DEFAULT_PARTITIONS = 8;
+
+export function partitionCount(consumer: Pick<ConsumerDefinition, 'orderBy' | 'partitions'>): number {
+  return consumer.orderBy === undefined ? 1 : Math.max(1, consumer.partitions ?? DEFAULT_PARTITIONS);
+}
+
+/** FNV-1a over UTF-16 code units: stable across processes and releases (partitions are stored). */
+function hash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function orderingKeyOf(consumer: Pick<ConsumerDefinition, 'orderBy'>, event: Pick<LogEntry, 'userId' | 'sessionId' | 'subject'>): string | null {
+  return consumer.orderBy ? (event[consumer.orderBy] ?? null) : null;
+}
+
+/** Events with a key go to the key's partition; events without one need no order and are spread by position. */
+export function partitionOf(consumer: Pick<ConsumerDefinition, 'orderBy' | 'partitions'>, event: Pick<LogEntry, 'seq' | 'userId' | 'sessionId' | 'subject'>): number {
+  const count = partitionCount(consumer);
+  if (count === 1) return 0;
+  const key = orderingKeyOf(consumer, event);
+  return key === null ? event.seq % count : hash(key) % count;
+}
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+/** Exponential backoff with full jitter in [delay/2, delay]. */
+export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+  const exponential = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exponential / 2 + (random() * exponential) / 2);
+}
