@@ -37,9 +37,9 @@ export function createPostgresStore(config: PostgresStoreConfig): SqlStore {
   const schema = config.schema;
   return {
     ...store,
-    async migrate() {
+    async migrate(features) {
       await pool.query(`create schema if not exists "${schema.replace(/"/g, '')}"`);
-      await store.migrate();
+      await store.migrate(features);
     },
   };
 }
