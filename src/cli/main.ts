@@ -15,8 +15,9 @@ import type { LanguageSetting } from '../text/language.js';
 import { DemoError } from './demo/demo.client.js';
 import { explainStartupError } from './startup-errors.js';
 
-// The server, the evaluation harness and the demo loader are imported when their command runs,
-// so store commands (migrate, tenants, keys) start without loading the HTTP stack.
+// The server (and with it the feature list, whose migrations every store command runs), the
+// evaluation harness and the demo loader are imported when a command needs them, so usage
+// errors and `help` answer without loading them.
 const loadApp = () => import('../main.js');
 
 const USAGE = `usage: eventrag <command> [options]
@@ -53,7 +54,10 @@ function fail(message: string): never {
 async function withStore<T>(config: Config, work: (backends: Awaited<ReturnType<typeof createBackends>>) => Promise<T>): Promise<T> {
   const backends = await createBackends(config, createLogger('warn', 'eventrag', logDestination(config)));
   try {
-    await backends.store.migrate();
+    // Every feature's migrations too: on a database of an earlier release the backbone's only
+    // migrate once the features have adopted their names from its table.
+    const { migrationsOfFeatures } = await loadApp();
+    await backends.store.migrate(migrationsOfFeatures(backends.store.dialect));
     return await work(backends);
   } finally {
     await backends.close();

@@ -35,7 +35,8 @@ const progress = (line: string) => process.stderr.write(`${line}\n`);
 async function localAdminKey(config: Config, slug: string): Promise<{ key: string; id: string }> {
   const backends = await createBackends(config, createLogger('warn'));
   try {
-    await backends.store.migrate();
+    const { migrationsOfFeatures } = await import('../../main.js');
+    await backends.store.migrate(migrationsOfFeatures(backends.store.dialect));
     const tenant = await backends.store.tenants.bySlug(slug);
     const where = config.DATABASE_URL ? 'the PostgreSQL store of DATABASE_URL' : `DATA_DIR ${config.DATA_DIR}`;
     if (!tenant) throw new DemoError(`no tenant "${slug}" in ${where}: start the server there first (npm start), or pass --key (or EVENTRAG_ADMIN_KEY)`);
