@@ -66,7 +66,7 @@ describe('OpenAI-compatible providers', () => {
       const collection = await app.retrieval.collections.get(tenant.id, 'handbook');
       expect(collection.embedderModel).toBe(app.retrieval.embedder.model);
       expect(collection.dimension).toBe(384);
-      await eventually(async () => !(await app.backends.store.deliveries.counts(tenant.id)).some((c) => c.consumer === 'indexer' && c.pending + c.processing + c.failed > 0));
+      await eventually(async () => (await app.status.lag(tenant.id)).every((l) => l.consumer.name !== 'indexer' || (l.lagEvents === 0 && l.replaying === 0 && l.failed === 0)));
       const hits = await app.retrieval.search.search({ tenantId: tenant.id, query: 'paid leave', collections: ['handbook'], limit: 2, mode: 'hybrid' });
       expect(hits.items[0]?.documentId).toBe('vacation');
       expect((await app.retrieval.index.stats({ tenantId: tenant.id, collection: 'handbook' }))?.dimension).toBe(384);
