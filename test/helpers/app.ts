@@ -24,14 +24,22 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(overrides: Record<string, unknown> = {}, options: CreateAppOptions = {}): Promise<TestApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'eventrag-test-'));
+/** An existing data directory (or database, via DATABASE_URL) and its keys, e.g. an upgrade fixture's. */
+export interface ExistingData {
+  dataDir: string;
+  adminKey: string;
+  ingestKey: string;
+}
+
+/** `existing`: start on that data instead of a fresh one (it is removed on close too). */
+export async function startTestApp(overrides: Record<string, unknown> = {}, options: CreateAppOptions = {}, existing?: ExistingData): Promise<TestApp> {
+  const dataDir = existing?.dataDir ?? mkdtempSync(join(tmpdir(), 'eventrag-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', CONSUMER_POLL_MS: 50, CONSUMER_BACKOFF_BASE_MS: 20, ...overrides }, {});
   const app = await createApp(config, { logger: createLogger(config.LOG_LEVEL), ...options });
-  if (!app.demo) throw new Error('the test app should have created the demo tenant');
+  if (!app.demo && !existing) throw new Error('the test app should have created the demo tenant');
   await app.http?.ready();
   await app.startWorkers();
-  const { adminKey, ingestKey } = app.demo;
+  const { adminKey, ingestKey } = existing ?? app.demo!;
   return {
     app, config, dataDir, adminKey, ingestKey,
     call(method, url, body, key = adminKey, headers = {}) {
