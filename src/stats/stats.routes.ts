@@ -1,0 +1,31 @@
+/** GET /v1/events/stats: a tenant's event counts per type and hour, as the stats projection holds them. */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { ADMIN_ONLY } from '../http/auth.plugin.js';
+import { AppError } from '../platform/errors.js';
+import { HOUR_MS, type StatsStore } from './stats.store.js';
+
+/** A `date-time` the schema accepted as text but JavaScript cannot place in time (a leap second) is 400. */
+function instant(value: string, pointer: string): number {
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw new AppError('VALIDATION_FAILED', { detail: `${pointer.slice(1)} ${value} is not a date-time this server can use`, errors: [{ pointer, detail: 'not a usable date-time' }] });
+  return ms;
+}
+
+export async function statsRoutes(fastify: FastifyInstance, options: { store: StatsStore }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get('/events/stats', {
+    config: { roles: ADMIN_ONLY },
+    schema: {
+      tags: ['operations'], summary: 'Event counts per type and hour (kept by the stats consumer)',
+      querystring: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }),
+      response: { 200: Type.Object({ items: Type.Array(Type.Object({ type: Type.String(), hour: Type.String({ format: 'date-time' }), count: Type.Integer() })) }) },
+    },
+  }, async (request) => {
+    const to = request.query.to ? instant(request.query.to, '/to') : Date.now() + HOUR_MS;
+    const from = request.query.from ? instant(request.query.from, '/from') : to - 7 * 24 * HOUR_MS;
+    const rows = await options.store.totals(request.principal.tenant.id, from, to);
+    return { items: rows.map((r) => ({ type: r.type, hour: new Date(r.hour).toISOString(), count: r.count })) };
+  });
+}
