@@ -1,4 +1,4 @@
-/** The caller's tenant (settings), its API keys, and Segment identity facts about a user. */
+/** The caller's tenant (settings) and its API keys. */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -75,12 +75,4 @@ export async function identityRoutes(fastify: FastifyInstance, options: { store:
     return reply.status(204).send(null);
   });
 
-  app.get('/users/:userId/traits', {
-    schema: { tags: ['identity'], summary: 'Traits of a user (from Segment identify)', params: Type.Object({ userId: UserIdSchema }), response: { 200: Type.Object({ userId: Type.String(), traits: Type.Record(Type.String(), Type.Unknown()) }), 404: ProblemSchema } },
-  }, async (request) => {
-    const userId = scopedUser(request.principal, request.params.userId)!;
-    const traits = await store.identity.traits(request.principal.tenant.id, userId);
-    if (!traits) throw new AppError('NOT_FOUND', { detail: `no traits for user ${userId}` });
-    return { userId, traits };
-  });
 }

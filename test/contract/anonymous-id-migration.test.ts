@@ -10,6 +10,7 @@ import { migrationsFor, type SqlDialect } from '../../src/adapters/sql/migration
 import { toEventRow } from '../../src/adapters/sql/rows.js';
 import type { SqlStore } from '../../src/adapters/sql/sql-store.js';
 import type { EventRecord } from '../../src/ports/events.types.js';
+import { sqlProfileStore } from '../../src/identity/profiles/profile.sql.js';
 import { withFreshStore } from '../helpers/upgrade-stores.js';
 import { T0, makeEvent } from './store.fixtures.js';
 
@@ -65,9 +66,10 @@ async function checkUpgrade(store: SqlStore, migrateOld: () => Promise<void>): P
 
   const anon = await db.selectFrom('events').select(['id', 'anonymous_id']).where('tenant_id', '=', tenantId).orderBy('id').execute();
   expect(anon.slice(0, 3).map((r) => r.anonymous_id)).toEqual(['anon-erin', 'anon-nul', null]);
-  expect(await store.identity.isKnown(tenantId, 'anon-erin', 'alice')).toBe(true);
-  expect(await store.identity.isKnown(tenantId, 'anon-nul', 'alice')).toBe(false);
-  expect(await store.identity.isKnown(tenantId, 'anon-nul', 'mallory')).toBe(true);
+  const profiles = sqlProfileStore(store.db);
+  expect(await profiles.isKnown(tenantId, 'anon-erin', 'alice')).toBe(true);
+  expect(await profiles.isKnown(tenantId, 'anon-nul', 'alice')).toBe(false);
+  expect(await profiles.isKnown(tenantId, 'anon-nul', 'mallory')).toBe(true);
   expect(await planOf(store)).toContain('events_tenant_anonymous');
 
   const keys = await db.selectFrom('idempotency_keys').select(['key', 'event_id']).where('tenant_id', '=', tenantId).orderBy('event_id').execute();

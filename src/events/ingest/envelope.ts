@@ -9,6 +9,13 @@ import { AppError, type FieldError } from '../../platform/errors.js';
 /** Where an item came from: it names the idempotency-key namespace and the pointers of errors. */
 export type WireFormat = 'native' | 'cloudevents' | 'segment';
 
+/**
+ * The source of every event the Segment API stores. It is reserved: identity facts (traits,
+ * links) are read from events with this source, and only the Segment API checks a member's
+ * claims on the ids in them.
+ */
+export const SEGMENT_SOURCE = '/segment';
+
 /** Longest value (characters) of each string attribute of the envelope. */
 export const ENVELOPE_MAX_LENGTH = {
   type: 128,
@@ -57,6 +64,9 @@ export function checkEnvelope(item: Partial<Record<EnvelopeField, string | null 
     if (typeof value === 'string' && value.length > max) {
       errors.push({ pointer: pointerOf(format, field), detail: `must be at most ${max} characters (got ${value.length})` });
     }
+  }
+  if (format !== 'segment' && item.source === SEGMENT_SOURCE) {
+    errors.push({ pointer: pointerOf(format, 'source'), detail: `${SEGMENT_SOURCE} is reserved for events of the Segment API` });
   }
   if (errors.length > 0) {
     throw new AppError('VALIDATION_FAILED', { detail: `event is not valid: ${errors.map((e) => `${e.pointer} ${e.detail}`).join('; ')}`, errors });

@@ -1,16 +1,17 @@
 /**
  * Segment-spec messages → ingest items. One message becomes exactly one event; identify, group
- * and alias also carry identity facts (traits, links) that the service applies after the commit.
+ * and alias also carry identity facts (traits, links): the identity projection reads them from
+ * the stored event, and the service uses the links to stitch later messages of the same request.
  */
 import { Compile, type Validator } from 'typebox/compile';
 import type { TSchema } from 'typebox';
 import { AppError, type FieldError } from '../../../platform/errors.js';
 import { EVENT_TYPE_REGEX } from '../../catalog/builtin-types.js';
-import { ENVELOPE_MAX_LENGTH } from '../envelope.js';
+import { ENVELOPE_MAX_LENGTH, SEGMENT_SOURCE } from '../envelope.js';
 import type { IngestItem } from '../ingest.service.js';
 import { MESSAGE_SCHEMAS, SEGMENT_KINDS, type SegmentKind, type SegmentMessage } from './segment.schemas.js';
 
-/** An identity fact a message establishes, applied once its event is stored. */
+/** An identity fact a message establishes (the identity projection derives the same from its event). */
 export type IdentityEffect =
   | { kind: 'traits'; userId: string; traits: Record<string, unknown> }
   | { kind: 'link'; link: 'anonymous' | 'alias' | 'group'; fromId: string; toId: string };
@@ -244,7 +245,7 @@ export function mapMessage(kind: SegmentKind, message: SegmentMessage, ctx: MapC
     type,
     userId: ctx.userId,
     sessionId: fitting(sessionOf(context, message.properties ?? {}), 'sessionId', warnings),
-    source: '/segment',
+    source: SEGMENT_SOURCE,
     time: times.time,
     sourceApp: fitting(sourceAppOf(context), 'sourceApp', warnings),
     idempotencyKey: message.messageId ?? null,

@@ -12,21 +12,19 @@ import { ProblemSchema } from '../../../http/problem.js';
 import type { Authenticator } from '../../../identity/authenticator.js';
 import type { Principal } from '../../../identity/principal.js';
 import { AppError } from '../../../platform/errors.js';
-import type { IdentityStore } from '../../../ports/store.port.js';
 import type { IngestService } from '../ingest.service.js';
 import { summarise } from '../ingest.routes.js';
 import {
   BATCH_MAX_BYTES, BatchSchema, MESSAGE_MAX_BYTES, MESSAGE_SCHEMAS, SEGMENT_KINDS, SegmentAcceptedSchema, SegmentBatchResultSchema,
   type SegmentKind,
 } from './segment.schemas.js';
-import { SegmentService } from './segment.service.js';
+import { SegmentService, type SegmentIdentity } from './segment.service.js';
 
 export interface SegmentRoutesOptions {
   ingest: IngestService;
-  identity: IdentityStore;
+  /** The identity feature's lookups (member checks, stitching of anonymous messages). */
+  identity: SegmentIdentity;
   authenticator: Authenticator;
-  /** The ingest sanitiser: identify traits are also kept outside the log. */
-  sanitise: (value: unknown) => unknown;
 }
 
 const SUMMARIES: Readonly<Record<SegmentKind, string>> = {
@@ -86,7 +84,7 @@ const routeConfig = {
 
 export async function segmentRoutes(fastify: FastifyInstance, options: SegmentRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const service = new SegmentService({ ingest: options.ingest, identity: options.identity, sanitise: options.sanitise });
+  const service = new SegmentService({ ingest: options.ingest, identity: options.identity });
 
   // Segment's browser library posts JSON as text/plain (no CORS preflight).
   app.removeContentTypeParser('text/plain');

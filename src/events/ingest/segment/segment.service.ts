@@ -1,20 +1,26 @@
 /**
- * Segment-spec ingestion: checks and maps each message, stitches anonymous ids to users, stores
- * every accepted message as exactly one event through IngestService (the log is the source of
- * truth), then applies the identity facts (traits, links) of the events that were stored.
+ * Segment-spec ingestion: checks and maps each message, stitches anonymous ids to users, and
+ * stores every accepted message as exactly one event through IngestService. That is all the
+ * request path writes: traits and links are a projection of the stored events (the identity
+ * feature's consumer), so they commit with the log or not at all, and a replay rebuilds them.
  */
 import { AppError, isAppError, type FieldError } from '../../../platform/errors.js';
 import type { Principal } from '../../../identity/principal.js';
-import type { IdentityStore } from '../../../ports/store.port.js';
 import type { IngestService, ItemResult } from '../ingest.service.js';
-import { mapMessage, parseMessage, type IdentityEffect, type MappedMessage } from './segment.mapper.js';
+import { mapMessage, parseMessage, type MappedMessage } from './segment.mapper.js';
 import { MESSAGE_MAX_BYTES, type SegmentKind, type SegmentMessage } from './segment.schemas.js';
+
+/** The identity lookups the member checks and the stitching of anonymous messages need. */
+export interface SegmentIdentity {
+  /** The user an anonymous id or alias was stitched to, if any. */
+  resolve(tenantId: string, anonymousOrAlias: string): Promise<string | undefined>;
+  /** True when `id` is already someone's (other than `asideFrom`): see the identity feature's store. */
+  isKnown(tenantId: string, id: string, asideFrom?: string): Promise<boolean>;
+}
 
 export interface SegmentServiceDeps {
   ingest: IngestService;
-  identity: IdentityStore;
-  /** The same sanitiser IngestService uses: traits are kept outside the log too. */
-  sanitise: (value: unknown) => unknown;
+  identity: SegmentIdentity;
 }
 
 /** What a batch request sets for all its messages (Segment merges it into each). */
@@ -77,8 +83,6 @@ export class SegmentService {
     const valid = prepared.flatMap((p, index) => (p instanceof AppError ? [] : [{ mapped: p, index }]));
     const stored = await this.deps.ingest.ingest(principal, valid.map((v) => v.mapped.item));
     const storedAt = new Map(valid.map((v, i) => [v.index, stored[i]!]));
-    // Facts of a duplicate were applied when its event was first stored; re-applying old traits could undo newer ones.
-    for (const [i, { mapped }] of valid.entries()) if (stored[i]!.status === 'accepted') await this.#apply(principal.tenant.id, mapped.effects);
     return prepared.map((p, index) => (p instanceof AppError ? rejected(index, p) : { ...storedAt.get(index)!, index }));
   }
 
@@ -136,23 +140,5 @@ export class SegmentService {
     if (anonymousId === null || anonymousId === undefined || anonymousId === '') return null;
     const anon = String(anonymousId);
     return stitched.get(anon) ?? (await this.deps.identity.resolve(principal.tenant.id, anon)) ?? null;
-  }
-
-  async #apply(tenantId: string, effects: IdentityEffect[]): Promise<void> {
-    const now = Date.now();
-    for (const effect of effects) {
-      if (effect.kind === 'traits') {
-        await this.deps.identity.mergeTraits(tenantId, effect.userId, this.deps.sanitise(effect.traits) as Record<string, unknown>, now);
-        continue;
-      }
-      await this.deps.identity.link(tenantId, effect.link, effect.fromId, effect.toId, now);
-      if (effect.link !== 'group') await this.#carryTraits(tenantId, effect.fromId, effect.toId, now);
-    }
-  }
-
-  /** Traits kept under an anonymous id (or old id) move to the user it now resolves to; the user's own win. */
-  async #carryTraits(tenantId: string, fromId: string, toId: string, now: number): Promise<void> {
-    const [from, to] = await Promise.all([this.deps.identity.traits(tenantId, fromId), this.deps.identity.traits(tenantId, toId)]);
-    if (from && Object.keys(from).length > 0) await this.deps.identity.mergeTraits(tenantId, toId, { ...from, ...(to ?? {}) }, now);
   }
 }
