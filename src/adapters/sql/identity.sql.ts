@@ -1,9 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import type { ApiKeyStore, CatalogStore, IdentityStore, TenantStore } from '../../ports/store.port.js';
+import type { ApiKeyStore, CatalogStore, TenantStore } from '../../ports/store.port.js';
 import type { Database } from './db.types.js';
-import type { SqlDialect } from './migrations.js';
 import { DEFAULT_TENANT_SETTINGS, toApiKey, toCatalogEntry, toTenant } from './rows.js';
 
 export function sqlTenantStore(db: Kysely<Database>): TenantStore {
@@ -85,62 +84,6 @@ export function sqlCatalogStore(db: Kysely<Database>): CatalogStore {
     async remove(tenantId, type) {
       const result = await db.deleteFrom('catalog_types').where('tenant_id', '=', tenantId).where('type', '=', type).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
-    },
-  };
-}
-
-export function sqlIdentityStore(db: Kysely<Database>, dialect: SqlDialect): IdentityStore {
-  return {
-    async mergeTraits(tenantId, userId, traits, now) {
-      if (dialect === 'postgres') {
-        // One upsert merging server-side (jsonb `||` is a shallow merge), so concurrent merges keep every key.
-        const incoming = JSON.stringify(traits);
-        await db.insertInto('user_traits').values({ tenant_id: tenantId, user_id: userId, traits: incoming, updated_at: now })
-          .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doUpdateSet({
-            traits: sql<string>`(user_traits.traits::jsonb || excluded.traits::jsonb)::text`, updated_at: now,
-          }))
-          .execute();
-        return;
-      }
-      // SQLite has one writer and Kysely runs its transactions one after another: read-merge-write is safe.
-      await db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('user_traits').select('traits')
-          .where('tenant_id', '=', tenantId).where('user_id', '=', userId).executeTakeFirst();
-        const merged = JSON.stringify({ ...(row ? (JSON.parse(row.traits) as object) : {}), ...traits });
-        await trx.insertInto('user_traits').values({ tenant_id: tenantId, user_id: userId, traits: merged, updated_at: now })
-          .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doUpdateSet({ traits: merged, updated_at: now }))
-          .execute();
-      });
-    },
-    async traits(tenantId, userId) {
-      const row = await db.selectFrom('user_traits').select('traits')
-        .where('tenant_id', '=', tenantId).where('user_id', '=', userId).executeTakeFirst();
-      return row && (JSON.parse(row.traits) as Record<string, unknown>);
-    },
-    async link(tenantId, kind, fromId, toId, now) {
-      await db.insertInto('identity_links').values({ tenant_id: tenantId, kind, from_id: fromId, to_id: toId, created_at: now })
-        .onConflict((oc) => oc.columns(['tenant_id', 'kind', 'from_id']).doUpdateSet({ to_id: toId }))
-        .execute();
-    },
-    async resolve(tenantId, id) {
-      const row = await db.selectFrom('identity_links').select('to_id')
-        .where('tenant_id', '=', tenantId).where('kind', 'in', ['anonymous', 'alias']).where('from_id', '=', id)
-        .orderBy('created_at', 'desc').executeTakeFirst();
-      return row?.to_id;
-    },
-    async isKnown(tenantId, id, asideFrom) {
-      const carrying = () => db.selectFrom('events').select('id').where('tenant_id', '=', tenantId).where('anonymous_id', '=', id);
-      // Each probe is one seek on events_tenant_anonymous (tenant, anonymous id, user), however many events carry the id.
-      const byOthers = asideFrom === undefined ? [carrying().where('user_id', 'is not', null)]
-        : [carrying().where('user_id', '<', asideFrom), carrying().where('user_id', '>', asideFrom)];
-      const found = await Promise.all([
-        db.selectFrom('user_traits').select('user_id').where('tenant_id', '=', tenantId).where('user_id', '=', id).executeTakeFirst(),
-        db.selectFrom('identity_links').select('to_id')
-          .where('tenant_id', '=', tenantId).where('kind', 'in', ['anonymous', 'alias']).where('to_id', '=', id).limit(1).executeTakeFirst(),
-        db.selectFrom('events').select('id').where('tenant_id', '=', tenantId).where('user_id', '=', id).limit(1).executeTakeFirst(),
-        ...[carrying().where('user_id', 'is', null), ...byOthers].map((q) => q.limit(1).executeTakeFirst()),
-      ]);
-      return found.some((row) => row !== undefined);
     },
   };
 }
