@@ -1,6 +1,7 @@
 /**
- * NATS test helpers: settings for an isolated bus per test run, stream clean-up, and a private
- * nats-server process for outage tests. Outage tests stop and start their own server (same
+ * NATS test helpers: settings for an isolated publisher per test run, reading what reached a
+ * stream (as another service would), stream clean-up, and a private nats-server process for
+ * outage tests. Outage tests stop and start their own server (same
  * binary as the shared one on 4222), so suites running in parallel on the shared server are not
  * disturbed.
  */
@@ -9,9 +10,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, jetstreamManager, PubHeaders } from '@nats-io/jetstream';
 import { connect as natsConnect } from '@nats-io/transport-node';
-import type { NatsBusConfig } from '../../src/adapters/bus/nats/nats.bus.js';
+import type { NatsBusConfig } from '../../src/adapters/bus/nats/nats.publisher.js';
 import { natsUrl } from './services.js';
 
 /** The nats-server binary of the development machines. */
@@ -20,12 +21,47 @@ export const NATS_SERVER_BINARY = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats
 /** True when outage tests can start their own nats-server here. */
 export const canSpawnNatsServer = existsSync(NATS_SERVER_BINARY);
 
-/** Settings for a NATS bus isolated to one test run (own stream and subject prefix), with short timings. */
-export function testNatsConfig(run: string, url = natsUrl()): NatsBusConfig & { stream: string } {
-  return {
-    url, stream: `T_${run}`, subjectPrefix: `t${run}`, publishTimeoutMs: 1_000, ackWaitMs: 3_000,
-    reconnectWaitMs: 200, deliverPolicy: 'new',
-  };
+/** Settings for a NATS publisher isolated to one test run (own stream and subject prefix), with short timings. */
+export function testNatsConfig(run: string, url = natsUrl()): NatsBusConfig & { stream: string; subjectPrefix: string } {
+  return { url, stream: `T_${run}`, subjectPrefix: `t${run}`, publishTimeoutMs: 1_000, reconnectWaitMs: 200 };
+}
+
+/** One message of a stream as a subscriber sees it. */
+export interface StreamMessage {
+  subject: string;
+  /** The `Nats-Msg-Id` header the publisher set. */
+  msgId: string | undefined;
+  headers: Record<string, string>;
+  data: string;
+  streamSeq: number;
+}
+
+/**
+ * Every message a stream holds on `filter` (default all), read the way another service would:
+ * through a consumer (an ordered, ephemeral one) created on the stream, from its first message.
+ */
+export async function readStream(stream: string, options: { url?: string; filter?: string; maxMessages?: number } = {}): Promise<StreamMessage[]> {
+  const nc = await natsConnect({ servers: options.url ?? natsUrl() });
+  try {
+    const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: options.filter ?? '>', deliver_policy: DeliverPolicy.All });
+    const out: StreamMessage[] = [];
+    const max = options.maxMessages ?? 100_000;
+    // Until the consumer says nothing is pending (or a fetch comes back empty: the stream holds nothing).
+    for (let pending = 1; pending > 0 && out.length < max;) {
+      const before = out.length;
+      for await (const message of await consumer.fetch({ max_messages: 500, expires: 1_000 })) {
+        const headers: Record<string, string> = {};
+        for (const [key, values] of message.headers ?? []) headers[key] = values.join(',');
+        out.push({ subject: message.subject, msgId: message.headers?.get(PubHeaders.MsgIdHdr) || undefined, headers, data: message.string(), streamSeq: message.seq });
+        pending = message.info.pending;
+        if (pending === 0) break;
+      }
+      if (out.length === before) break;
+    }
+    return out;
+  } finally {
+    await nc.close();
+  }
 }
 
 /** Deletes a test stream (and its consumers). */
