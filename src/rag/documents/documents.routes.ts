@@ -6,28 +6,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ProblemSchema } from '../../http/problem.js';
-import type { Principal } from '../../identity/principal.js';
 import { AppError } from '../../platform/errors.js';
-import type { Role } from '../../ports/store.port.js';
-import type { IngestService } from '../../events/ingest/ingest.service.js';
 import { CollectionName } from '../collections/collection.schemas.js';
-import type { RagStore } from '../store/rag.store.js';
-import type { CollectionsService } from '../collections/collections.service.js';
 import { canReadDocument, collectionView } from '../member-view.js';
-import { fileRoutes, type UploadSettings } from './files.routes.js';
+import { WRITE_DOCUMENT_ROLES, writeDocument, waitForDocument, type DocumentsRoutesOptions } from './document-writes.js';
+import { fileRoutes } from './files.routes.js';
 import { MAX_ID_LENGTH } from '../../platform/ids.js';
 
-export interface DocumentsRoutesOptions {
-  collections: CollectionsService;
-  repo: RagStore;
-  ingest: IngestService;
-  /** How long `?wait=true` waits for the indexer. */
-  waitMs?: number;
-  /** Upload limits (defaults: files.routes.ts DEFAULT_UPLOADS). */
-  uploads?: UploadSettings;
-}
-
-export const WRITE_DOCUMENT_ROLES: readonly Role[] = ['admin', 'ingest'];
 const DocumentId = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH });
 const Fields = Type.Record(Type.String(), Type.Unknown(), { description: 'The document: the collection decides which fields are text, title and metadata' });
 const Params = Type.Object({ name: CollectionName, id: DocumentId });
@@ -36,31 +21,6 @@ const WriteResult = Type.Object({
   documentId: Type.String(), eventId: Type.String(), duplicate: Type.Boolean(),
   indexed: Type.Boolean({ description: 'True when the indexer has applied it (with wait=true)' }),
 });
-
-/** Resolves when the document reflects `eventId` (or a later write), or after `timeoutMs`. */
-export async function waitForDocument(repo: RagStore, tenantId: string, collection: string, documentId: string, eventId: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 5; Date.now() < deadline; delay = Math.min(delay * 2, 100)) {
-    const doc = await repo.getDocument(tenantId, collection, documentId);
-    if (doc && doc.sourceEventId >= eventId) return true;
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
-  return false;
-}
-
-export async function writeDocument(
-  options: DocumentsRoutesOptions, principal: Principal,
-  write: { collection: string; documentId: string; fields: Record<string, unknown> | null; wait: boolean },
-) {
-  const tenantId = principal.tenant.id;
-  await options.collections.get(tenantId, write.collection);
-  const { id, duplicate } = await options.ingest.ingestOne(principal, {
-    type: write.fields === null ? 'document.deleted' : 'document.upserted',
-    data: { collection: write.collection, documentId: write.documentId, ...(write.fields === null ? {} : { fields: write.fields }) },
-  });
-  const indexed = write.wait ? await waitForDocument(options.repo, tenantId, write.collection, write.documentId, id, options.waitMs ?? 10_000) : false;
-  return { documentId: write.documentId, eventId: id, duplicate, indexed };
-}
 
 export async function documentsRoutes(fastify: FastifyInstance, options: DocumentsRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
