@@ -1,7 +1,7 @@
-/** Store contract: event log (append, idempotency, list, count) and outbox. */
+/** Store contract: event log (append, idempotency, list, count, delivery status from positions and exception rows). */
 import { describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../src/ports/events.types.js';
-import { T0, appendAndRelay, drainOutbox, makeEvent, newConsumer, newTenant } from './store.fixtures.js';
+import { T0, makeEvent, newConsumer, newTenant } from './store.fixtures.js';
 import type { StoreGetter } from './store.contract.js';
 
 const WINDOW = 24 * 3_600_000;
@@ -18,11 +18,11 @@ export function describeEventContract(store: StoreGetter): void {
       expect(await store().events.append([full, bare], T0)).toEqual([
         { id: full.id, duplicate: false }, { id: bare.id, duplicate: false },
       ]);
-      expect(await store().events.get(tenant, full.id)).toEqual(full);
-      expect(await store().events.get(tenant, bare.id)).toEqual(bare);
+      expect(await store().events.get(tenant, full.id)).toEqual({ ...full, seq: expect.any(Number) });
+      expect(await store().events.get(tenant, bare.id)).toEqual({ ...bare, seq: expect.any(Number) });
       expect(await store().events.get(await newTenant(store()), full.id)).toBeUndefined();
       const many = await store().events.getMany([bare.id, full.id, 'missing']);
-      expect(many.sort(byId)).toEqual([full, bare].sort(byId));
+      expect(many.sort(byId)).toEqual([full, bare].sort(byId).map((e) => ({ ...e, seq: expect.any(Number) })));
       expect(await store().events.getMany([])).toEqual([]);
     });
 
@@ -38,14 +38,14 @@ export function describeEventContract(store: StoreGetter): void {
 
     it('returns the original id for a key seen within the window and stores nothing', async () => {
       const tenant = await newTenant(store());
-      await drainOutbox(store());
+      const head = await store().events.head();
       const original = makeEvent(tenant, T0 + 1_000, { idempotencyKey: 'order-42' });
       await store().events.append([original], T0 + 1_000 - WINDOW);
       const retry = makeEvent(tenant, T0 + 5_000, { idempotencyKey: 'order-42', data: { changed: true } });
       expect(await store().events.append([retry], T0 + 5_000 - WINDOW)).toEqual([{ id: original.id, duplicate: true }]);
       expect(await store().events.get(tenant, retry.id)).toBeUndefined();
       expect(await store().events.count(tenant, {})).toBe(1);
-      expect((await store().outbox.peek(10)).map((r) => r.eventId)).toEqual([original.id]);
+      expect((await store().events.readAfter(head, 10)).map((e) => e.id)).toEqual([original.id]);
     });
 
     it('dedupes repeated keys inside one batch', async () => {
@@ -131,7 +131,6 @@ export function describeEventContract(store: StoreGetter): void {
   });
 
   describeListing(store);
-  describeOutbox(store);
 }
 
 function byId(a: EventRecord, b: EventRecord): number {
@@ -192,19 +191,35 @@ function describeListing(store: StoreGetter): void {
       expect(exact.nextCursor).toBeNull();
     });
 
-    it('filters by delivery status, optionally per consumer', async () => {
+    it('filters by delivery status per consumer: done below its position, failed/dead/parked from its exception rows', async () => {
       const tenant = await newTenant(store());
       const [c1, c2] = [newConsumer(), newConsumer()];
       const events = [0, 1, 2].map((i) => makeEvent(tenant, T0 + i));
-      await appendAndRelay(store(), events, [c1, c2]);
-      await store().deliveries.markDone(c1, [events[0]!.id], T0);
-      await store().deliveries.markDead(c2, events[1]!.id, 'boom', T0);
-      const ids = async (status: 'done' | 'dead' | 'pending', consumer?: string) =>
+      await store().events.append(events, 0);
+      const seqs = (await store().events.getMany(events.map((e) => e.id))).sort(byId).map((e) => e.seq);
+      for (const [consumer, position] of [[c1, seqs[0]!], [c2, seqs[2]!]] as const) {
+        await store().positions.ensure(consumer, 1, 0, T0);
+        await store().positions.acquire(consumer, 'owner-a', T0, 60_000, 1);
+        expect(await store().positions.advance(consumer, 0, 'owner-a', position, T0)).toBe(true);
+      }
+      const row = (i: number, status: 'dead' | 'parked') => ({
+        consumer: c2, eventId: events[i]!.id, tenantId: tenant, seq: seqs[i]!, partition: 0, orderingKey: null,
+        status, attempts: status === 'dead' ? 3 : 0, lastError: status === 'dead' ? 'boom' : null, nextAttemptAt: null, updatedAt: T0,
+      });
+      await store().failures.put([row(1, 'dead'), row(2, 'parked')]);
+      type Status = 'done' | 'dead' | 'failed' | 'pending' | 'processing';
+      const ids = async (status: Status, consumer?: string) =>
         (await store().events.list(tenant, { deliveryStatus: status, limit: 10, ...(consumer ? { consumer } : {}) })).items.map((e) => e.id);
-      expect(await ids('done')).toEqual([events[0]!.id]);
+      const [e0, e1, e2] = events.map((e) => e.id);
+      expect(await ids('done', c1)).toEqual([e0]);
+      expect(await ids('pending', c1)).toEqual([e2, e1]);
       expect(await ids('dead', c1)).toEqual([]);
-      expect(await ids('dead', c2)).toEqual([events[1]!.id]);
-      expect(await ids('pending', c1)).toEqual([events[2]!.id, events[1]!.id]);
+      expect(await ids('dead', c2)).toEqual([e1]);
+      expect(await ids('dead')).toEqual([e1]);
+      expect(await ids('done', c2)).toEqual([e0]);
+      expect(await ids('pending', c2)).toEqual([e2]); // parked behind a failure: its position passed it, it is not done
+      expect(await ids('failed', c2)).toEqual([]);
+      expect(await ids('processing', c2)).toEqual([]);
     });
 
     it('never returns another tenant\'s events', async () => {
@@ -214,39 +229,6 @@ function describeListing(store: StoreGetter): void {
       await store().events.append([mine, makeEvent(other, T0 + 1, { type: 'article.created' })], 0);
       expect((await store().events.list(tenant, { types: ['article.*'], limit: 10 })).items).toEqual([mine]);
       expect(await store().events.count(tenant, {})).toBe(1);
-    });
-  });
-}
-
-function describeOutbox(store: StoreGetter): void {
-  describe('outbox', () => {
-    it('peeks oldest first, relays into pending deliveries and shrinks', async () => {
-      await drainOutbox(store());
-      expect(await store().outbox.size()).toBe(0);
-      const tenant = await newTenant(store());
-      const consumer = newConsumer();
-      const events = [0, 1, 2].map((i) => makeEvent(tenant, T0 + i, { type: `t.e${i}`, userId: i === 1 ? 'u1' : null }));
-      await store().events.append(events, 0);
-      expect(await store().outbox.size()).toBe(3);
-      const rows = await store().outbox.peek(2);
-      expect(rows.map(({ eventId, tenantId, type, userId }) => ({ eventId, tenantId, type, userId }))).toEqual([
-        { eventId: events[0]!.id, tenantId: tenant, type: 't.e0', userId: null },
-        { eventId: events[1]!.id, tenantId: tenant, type: 't.e1', userId: 'u1' },
-      ]);
-      expect(rows[0]!.seq).toBeLessThan(rows[1]!.seq);
-      const deliveries = rows.map((r) => ({ eventId: r.eventId, consumer, tenantId: r.tenantId, orderingKey: r.userId }));
-      await store().outbox.relayed(rows.map((r) => r.seq), deliveries);
-      expect(await store().outbox.size()).toBe(1);
-      expect((await store().outbox.peek(10)).map((r) => r.eventId)).toEqual([events[2]!.id]);
-      const delivery = (await store().deliveries.forEvent(tenant, events[1]!.id))[0];
-      expect(delivery).toMatchObject({ eventId: events[1]!.id, consumer, tenantId: tenant, status: 'pending', attempts: 0, orderingKey: 'u1' });
-
-      // Relaying again (a relay that crashed before deleting) keeps existing delivery state.
-      await store().deliveries.markDone(consumer, [events[0]!.id], T0);
-      await store().outbox.relayed([rows[0]!.seq], deliveries);
-      expect((await store().deliveries.forEvent(tenant, events[0]!.id))[0]?.status).toBe('done');
-      await drainOutbox(store());
-      expect(await store().outbox.size()).toBe(0);
     });
   });
 }

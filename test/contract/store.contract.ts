@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/ports/store.port.js';
-import { describeDeliveryContract } from './store-deliveries.contract.js';
+import { describeConsumerContract } from './store-consumers.contract.js';
 import { describeEventContract } from './store-events.contract.js';
 import { describeIdentityContract } from './store-identity.contract.js';
+import { describeLogContract } from './store-log.contract.js';
 
 export interface StoreHarness {
   store: Store;
@@ -43,6 +44,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
     describeIdentityContract(store);
     describeEventContract(store);
-    describeDeliveryContract(store);
+    describeLogContract(store);
+    describeConsumerContract(store);
   });
 }

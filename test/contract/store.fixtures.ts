@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { idFloor } from '../../src/platform/ids.js';
 import type { EventRecord } from '../../src/ports/events.types.js';
-import type { OrderingField, Store } from '../../src/ports/store.port.js';
+import type { Store } from '../../src/ports/store.port.js';
 
 /** A fixed point in time the suites build on (2025-01-01T00:00:00Z). */
 export const T0 = Date.UTC(2025, 0, 1);
@@ -50,38 +50,4 @@ export function makeEvent(tenantId: string, receivedAt: number, fields: Partial<
     data: { n: 1 },
     ...fields,
   };
-}
-
-/** Appends events, then relays every outbox row, creating deliveries of our events for the given consumers. */
-export async function appendAndRelay(
-  store: Store,
-  events: EventRecord[],
-  consumers: string[],
-  orderingField: OrderingField | null = null,
-): Promise<void> {
-  await store.events.append(events, 0);
-  const ids = new Set(events.map((e) => e.id));
-  for (;;) {
-    const rows = await store.outbox.peek(500);
-    if (rows.length === 0) break;
-    const ours = events.filter((e) => ids.has(e.id) && rows.some((r) => r.eventId === e.id));
-    const deliveries = ours.flatMap((event) => consumers.map((consumer) => ({
-      eventId: event.id, consumer, tenantId: event.tenantId,
-      orderingKey: orderingField === null ? null : ((orderingField === 'userId' ? event.userId
-        : orderingField === 'sessionId' ? event.sessionId : event.subject) ?? null),
-    })));
-    await store.outbox.relayed(rows.map((r) => r.seq), deliveries);
-  }
-}
-
-/** Drops whatever other tests left in the outbox. */
-export async function drainOutbox(store: Store): Promise<void> {
-  for (let rows = await store.outbox.peek(500); rows.length > 0; rows = await store.outbox.peek(500)) {
-    await store.outbox.relayed(rows.map((r) => r.seq), []);
-  }
-}
-
-/** One delivery's current row, or undefined. */
-export async function deliveryOf(store: Store, tenantId: string, eventId: string, consumer: string) {
-  return (await store.deliveries.forEvent(tenantId, eventId)).find((d) => d.consumer === consumer);
 }
