@@ -1,103 +1,104 @@
-/** NATS-only behaviour of the JetStream bus: de-duplication, start position, heartbeats, outages. */
+/**
+ * NATS-only behaviour of the JetStream publisher (the port's behaviour is in
+ * test/contract/publisher.contract.ts): the stream it creates, an existing stream left as its
+ * operator configured it, the ordering-key header, and a stream lost with its server's storage
+ * created again on reconnect.
+ */
+import { jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { connect, nanos } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createNatsBus, type NatsBusConfig } from '../../src/adapters/bus/nats/nats.bus.js';
+import { createNatsPublisher, ORDERING_KEY_HEADER, type NatsBusConfig } from '../../src/adapters/bus/nats/nats.publisher.js';
 import { newId } from '../../src/platform/ids.js';
-import type { Bus, BusSubscription, SubscriptionSpec } from '../../src/ports/bus.port.js';
-import type { BusMessage } from '../../src/ports/events.types.js';
-import { sleep, waitFor } from '../contract/bus.contract.js';
-import { canSpawnNatsServer, deleteStream, spawnNatsServer, testNatsConfig } from '../helpers/nats.js';
-import { uniqueSuffix } from '../helpers/services.js';
+import type { EventPublisher, PublishedEvent } from '../../src/ports/bus.port.js';
+import { eventually } from '../helpers/app.js';
+import { canSpawnNatsServer, deleteStream, readStream, spawnNatsServer, testNatsConfig } from '../helpers/nats.js';
+import { natsUrl, uniqueSuffix } from '../helpers/services.js';
 
-const streams: string[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 
-async function newBus(overrides: Partial<NatsBusConfig> = {}): Promise<Bus> {
+async function newPublisher(overrides: Partial<NatsBusConfig> = {}) {
   const config = { ...testNatsConfig(uniqueSuffix()), ...overrides };
-  if (config.url === testNatsConfig('x').url) streams.push(config.stream);
-  const bus = createNatsBus(config);
-  await bus.init();
-  cleanups.push(() => bus.close());
-  return bus;
+  const publisher = createNatsPublisher(config);
+  cleanups.push(() => publisher.close(), () => deleteStream(config.stream, config.url));
+  await publisher.init();
+  return { publisher, config };
 }
 
-const spec = (fields: Partial<SubscriptionSpec> = {}): SubscriptionSpec => ({
-  consumer: `c-${uniqueSuffix()}`, types: ['*'], concurrency: 2, ordered: false, maxAttempts: 5, ...fields,
-});
-const message = (fields: Partial<BusMessage> = {}): BusMessage => ({ eventId: newId(), tenantId: 'tenant-1', type: 'page.viewed', ...fields });
+async function withManager<T>(url: string, use: (jsm: Awaited<ReturnType<typeof jetstreamManager>>) => Promise<T>): Promise<T> {
+  const nc = await connect({ servers: url });
+  try {
+    return await use(await jetstreamManager(nc));
+  } finally {
+    await nc.close();
+  }
+}
 
-async function collect(bus: Bus, s: SubscriptionSpec, log: Array<{ id: string; attempt: number }>, handleMs = 0): Promise<BusSubscription> {
-  const sub = await bus.subscribe(s, async (m, attempt) => {
-    log.push({ id: m.eventId, attempt });
-    if (handleMs > 0) await sleep(handleMs);
-    return { kind: 'done' };
-  });
-  cleanups.push(() => sub.stop(500));
-  return sub;
+const event = (fields: Partial<PublishedEvent> = {}): PublishedEvent => {
+  const eventId = newId();
+  return { eventId, tenantId: 'tenant-1', type: 'page.viewed', orderingKey: null, payload: JSON.stringify({ id: eventId }), ...fields };
+};
+
+async function publishUntilAccepted(publisher: EventPublisher, events: PublishedEvent[]): Promise<void> {
+  await eventually(() => publisher.publish(events).then(() => true, () => false), 20_000, 100);
 }
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  for (const stream of streams) await deleteStream(stream).catch(() => undefined);
 });
 
-describe('NATS bus', () => {
-  it('drops a republished event (same message id) but not a replay of it', async () => {
-    const bus = await newBus();
-    const s = spec();
-    const log: Array<{ id: string; attempt: number }> = [];
-    await collect(bus, s, log);
-    const m = message();
-    await bus.publish([m]);
-    await bus.publish([m]);
-    await bus.publish([{ ...m, target: s.consumer }]);
-    await waitFor(() => log.length >= 2, 5_000, 'original and replay');
-    await sleep(300);
-    expect(log.map((r) => r.id)).toEqual([m.eventId, m.eventId]);
+describe('NATS JetStream publisher', () => {
+  it('creates its stream on the prefix\'s event subjects, file-backed, with the configured age and duplicate window', async () => {
+    const { config } = await newPublisher({ maxAgeMs: 3_600_000, duplicateWindowMs: 30_000 });
+    const info = await withManager(natsUrl(), (jsm) => jsm.streams.info(config.stream));
+    expect(info.config.subjects).toContain(`${config.subjectPrefix}.evt.>`);
+    expect(info.config).toMatchObject({ storage: StorageType.File, retention: RetentionPolicy.Limits, max_age: nanos(3_600_000), duplicate_window: nanos(30_000) });
   });
 
-  it('with deliverPolicy all, a new consumer receives what the stream already holds', async () => {
-    const bus = await newBus({ deliverPolicy: 'all' });
-    const early = message();
-    await bus.publish([early]);
-    const log: Array<{ id: string; attempt: number }> = [];
-    await collect(bus, spec(), log);
-    await waitFor(() => log.length === 1, 5_000, 'earlier message');
-    expect(log[0]?.id).toBe(early.eventId);
+  it('leaves an existing stream as configured and publishes into it', async () => {
+    const config = testNatsConfig(uniqueSuffix());
+    cleanups.push(() => deleteStream(config.stream));
+    await withManager(natsUrl(), (jsm) => jsm.streams.add({
+      name: config.stream, subjects: [`${config.subjectPrefix}.evt.>`], storage: StorageType.Memory, max_age: nanos(60_000), duplicate_window: nanos(10_000),
+    }));
+    const publisher = createNatsPublisher(config);
+    cleanups.push(() => publisher.close());
+    await publisher.init();
+    const sent = event();
+    await publisher.publish([sent]);
+    const info = await withManager(natsUrl(), (jsm) => jsm.streams.info(config.stream));
+    expect(info.config).toMatchObject({ storage: StorageType.Memory, max_age: nanos(60_000), duplicate_window: nanos(10_000) });
+    expect((await readStream(config.stream)).map((m) => m.msgId)).toEqual([sent.eventId]);
   });
 
-  it('keeps a long handler\'s message with heartbeats beyond ack_wait', async () => {
-    const bus = await newBus({ ackWaitMs: 600 });
-    const log: Array<{ id: string; attempt: number }> = [];
-    await collect(bus, spec({ concurrency: 2 }), log, 1_800);
-    await bus.publish([message()]);
-    await waitFor(() => log.length === 1, 5_000, 'delivery');
-    await sleep(2_200);
-    expect(log.map((r) => r.attempt)).toEqual([1]);
+  it('carries the ordering key in a header (and none without one)', async () => {
+    const { publisher, config } = await newPublisher();
+    const keyed = event({ orderingKey: 'user 7' });
+    const unkeyed = event();
+    await publisher.publish([keyed, unkeyed]);
+    const messages = await readStream(config.stream);
+    expect(messages.find((m) => m.msgId === keyed.eventId)?.headers[ORDERING_KEY_HEADER]).toBe('user 7');
+    expect(messages.find((m) => m.msgId === unkeyed.eventId)?.headers[ORDERING_KEY_HEADER]).toBeUndefined();
   });
 
-  it.runIf(canSpawnNatsServer)('fails publish fast with BUS_UNAVAILABLE while nats-server is down, and recovers when it is back', async () => {
+  it('fails with BUS_UNAVAILABLE while its stream is gone', async () => {
+    const { publisher, config } = await newPublisher({ publishTimeoutMs: 500 });
+    await deleteStream(config.stream);
+    await expect(publisher.publish([event()])).rejects.toMatchObject({ code: 'BUS_UNAVAILABLE' });
+  });
+
+  it.runIf(canSpawnNatsServer)('creates its stream again when it reconnects to a server that lost it', { timeout: 60_000 }, async () => {
     const server = await spawnNatsServer();
     cleanups.push(() => server.dispose());
-    const bus = await newBus({ url: server.url, publishTimeoutMs: 500 });
-    const log: Array<{ id: string; attempt: number }> = [];
-    await collect(bus, spec(), log);
-    const before = message();
-    await bus.publish([before]);
-    await waitFor(() => log.length === 1, 5_000, 'delivery before the outage');
-    try {
-      await server.stop();
-      const started = Date.now();
-      await expect(bus.publish([message()])).rejects.toMatchObject({ code: 'BUS_UNAVAILABLE' });
-      expect(Date.now() - started).toBeLessThan(2_000);
-      expect((await bus.ready()).ok).toBe(false);
-    } finally {
-      await server.start();
-    }
-    const deadline = Date.now() + 15_000;
-    while (!(await bus.ready()).ok && Date.now() < deadline) await sleep(100);
-    expect((await bus.ready()).ok).toBe(true);
-    const after = message();
-    await bus.publish([after]);
-    await waitFor(() => log.some((r) => r.id === after.eventId), 20_000, 'delivery after restart');
+    const { publisher, config } = await newPublisher({ url: server.url, publishTimeoutMs: 500 });
+    await publisher.publish([event()]);
+    // The stream is gone (its storage lost, or deleted by hand) and the connection drops.
+    await deleteStream(config.stream, server.url);
+    await server.stop();
+    await eventually(async () => !(await publisher.ready()).ok, 10_000, 50);
+    await server.start();
+    await eventually(async () => (await publisher.ready()).ok, 20_000, 100);
+    const after = event();
+    await publishUntilAccepted(publisher, [after]);
+    expect((await readStream(config.stream, { url: server.url })).map((m) => m.msgId)).toEqual([after.eventId]);
   });
 });
