@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/identity/keys.service.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 let alice: string;
@@ -22,11 +22,26 @@ beforeAll(async () => {
   for (const body of [
     { userId: 'bob', anonymousId: 'anon-bob', traits: BOB_TRAITS },
     { anonymousId: 'anon-carol', traits: CAROL_TRAITS },
-  ]) expect((await t.call('POST', '/v1/identify', body, t.ingestKey)).statusCode).toBe(200);
+  ]) {
+    const res = await t.call('POST', '/v1/identify', body, t.ingestKey);
+    expect(res.statusCode).toBe(200);
+    await projected(res.json().id);
+  }
 });
 afterAll(async () => { await t.close(); });
 
-const send = (path: string, body: object, key = alice) => t.call('POST', `/v1/${path}`, body, key);
+/** Traits and links are a projection of the log (the identity consumer): wait until it applied the event. */
+async function projected(eventId: string): Promise<void> {
+  await eventually(async () => ((await t.call('GET', `/v1/events/${eventId}`)).json().deliveries as Array<{ consumer: string; status: string }>)
+    .some((d) => d.consumer === 'identity' && d.status === 'done'));
+}
+const IDENTITY_CALLS = new Set(['identify', 'alias', 'group']);
+/** Sends a message; a stored identity message is waited for until its traits and links are applied. */
+async function send(path: string, body: object, key = alice) {
+  const res = await t.call('POST', `/v1/${path}`, body, key);
+  if (res.statusCode === 200 && IDENTITY_CALLS.has(path)) await projected(res.json().id);
+  return res;
+}
 const traits = async (userId: string) => (await t.call('GET', `/v1/users/${userId}/traits`)).json().traits;
 const eventsOf = async (type: string) => (await t.call('GET', `/v1/events?type=${type}&limit=1000`)).json().items as Array<{ userId: string | null; data: any }>;
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { outsideDataset } from '../helpers/datasets.js';
 
 interface StoredEvent { id: string; type: string; userId: string | null; sessionId: string | null; sourceApp: string | null; idempotencyKey: string | null; time: string; data: Record<string, any> }
@@ -29,6 +29,12 @@ const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64'
 /** Posts as Segment's HTTP API clients do: HTTP Basic with the write key as user name. */
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   t.call('POST', `/v1/${path}`, body, null, { authorization: basic(t.ingestKey), ...headers });
+
+/** Traits and links are a projection of the log (the identity consumer): wait until it applied the event. */
+async function projected(eventId: string): Promise<void> {
+  await eventually(async () => ((await t.call('GET', `/v1/events/${eventId}`)).json().deliveries as Array<{ consumer: string; status: string }>)
+    .some((d) => d.consumer === 'identity' && d.status === 'done'));
+}
 
 async function allEvents(): Promise<StoredEvent[]> {
   const out: StoredEvent[] = [];
@@ -72,7 +78,8 @@ describe('@segment/analytics-node pointed at the server', () => {
     await analytics.closeAndFlush({ timeout: 10_000 });
     expect(failures).toEqual([]);
 
-    // A later anonymous-only message of the stitched anonymous id belongs to the user.
+    // A later anonymous-only message of the stitched anonymous id belongs to the user, once the link is projected.
+    for (const stored of (await byMessageId([ids.identify!, ids.alias!])).values()) await projected(stored.id);
     const later = await post('track', { anonymousId: anon, event: 'Video Paused', messageId: ids.later });
     expect(later.statusCode).toBe(200);
     expect(later.json()).toMatchObject({ success: true, duplicate: false });
@@ -147,6 +154,8 @@ describe.skipIf(!dataset.present)(`the Segment dataset (../shared/datasets/segme
       expect(res.statusCode, `${message.type} ${JSON.stringify(res.json())}`).toBe(200);
       expect(res.json()).toMatchObject({ success: true, duplicate: false });
       ids.push(res.json().id);
+      // Later messages of a stitched anonymous id resolve through the projected link.
+      if (['identify', 'alias', 'group'].includes(message.type)) await projected(res.json().id);
     }
     expect(new Set(ids).size).toBe(messages.length);
     const events = await byMessageId(messages.map((m) => m.messageId));

@@ -39,11 +39,12 @@ beforeAll(async () => {
   await t.call('POST', '/v1/events', { type: 'customer.created', userId: 'alice', data: { customerId: 'c1', name: 'A customer' } }, t.ingestKey);
   aliceQueryId = (await t.call('POST', '/v1/events', { type: 'query.executed', data: { query: `${MARKER} vacation in Lisbon` } }, alice.key)).json().id;
   await t.call('POST', '/v1/events', { type: 'message.sent', data: { channel: 'chat', messageId: 'alice-msg', text: `${MARKER} the door code is 4711` } }, alice.key);
-  await store.identity.mergeTraits(tenantA.id, 'alice', { note: MARKER }, Date.now());
+  expect((await t.call('POST', '/v1/identify', { userId: 'alice', traits: { note: MARKER } }, t.ingestKey)).statusCode).toBe(200);
+  await eventually(async () => (await t.call('GET', '/v1/users/alice/traits')).json().traits?.note === MARKER);
   // Positive control: alice's text is searchable (by an admin), so a leak would show.
   const adminSees = async () => (await t.call('POST', '/v1/search', { query: 'vacation Lisbon door code', collections: ['user-events', 'chat-messages'], mode: 'dense' })).body;
   await eventually(async () => { const body = await adminSees(); return body.includes(aliceQueryId) && body.includes('alice-msg') && body.includes(MARKER); });
-  await eventually(async () => (await store.stats.appliedCount('stats', tenantA.id)) > 0);
+  await eventually(async () => (await t.call('GET', '/v1/events/stats')).json().items.length > 0);
 });
 afterAll(async () => { await t.close(); });
 
