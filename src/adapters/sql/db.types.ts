@@ -1,4 +1,8 @@
-/** Kysely table types shared by the SQLite and PostgreSQL stores. Times are epoch milliseconds. */
+/**
+ * Kysely table types of the backbone, shared by the SQLite and PostgreSQL stores. Times are epoch
+ * milliseconds. Feature tables (`user_traits`, `identity_links`, `event_counts`, rag's) are typed
+ * by their features' adapters.
+ */
 
 export interface TenantsTable { id: string; slug: string; name: string; settings: string; created_at: number }
 export interface ApiKeysTable {
@@ -37,9 +41,6 @@ export interface ConsumerReplaysTable {
   id: string; partition: number; consumer: string; tenant_id: string; selection: string; position: number; up_to: number;
   created_at: number; finished_at: number | null;
 }
-export interface UserTraitsTable { tenant_id: string; user_id: string; traits: string; updated_at: number }
-export interface IdentityLinksTable { tenant_id: string; kind: string; from_id: string; to_id: string; created_at: number }
-export interface EventCountsTable { tenant_id: string; type: string; hour: number; count: number }
 
 export interface Database {
   tenants: TenantsTable;
@@ -51,7 +52,4 @@ export interface Database {
   consumer_members: ConsumerMembersTable;
   consumer_failures: ConsumerFailuresTable;
   consumer_replays: ConsumerReplaysTable;
-  user_traits: UserTraitsTable;
-  identity_links: IdentityLinksTable;
-  event_counts: EventCountsTable;
 }
