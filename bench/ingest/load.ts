@@ -32,32 +32,34 @@ export async function load(url: string, body: string, eventsPerRequest: number, 
 }
 
 export interface DrainResult {
-  /** Undone deliveries plus un-relayed outbox rows when the load stopped. */
+  /** Consumer lag when the load stopped (previous release: undone deliveries plus un-relayed outbox rows). */
   backlogAtStop: number;
-  /** Seconds from the end of the load until every consumer's lag was zero and the outbox empty. */
+  /** Seconds from the end of the load until every consumer's lag was zero (and an outbox empty). */
   secondsToZero: number;
   storedEvents: number;
 }
 
-interface ConsumerRow { name: string; delivery: string; lagEvents: number; dead: number }
+interface ConsumerRow { name: string; lagEvents: number; dead: number }
 
 /**
- * Polls `GET /v1/consumers` (every consumer's lag) and the outbox (events not yet relayed have no
- * deliveries, so the API cannot see them) until both are empty.
+ * Polls `GET /v1/consumers` (every consumer's lag) until it is zero everywhere. A previous
+ * release's outbox is polled too (events not yet relayed have no deliveries, so its API cannot
+ * see them); the log-as-outbox schema has none.
  */
-export async function drain(url: string, adminKey: string, dataDir: string, timeoutMs = 60_000): Promise<DrainResult> {
+export async function drain(url: string, adminKey: string, dataDir: string, timeoutMs = 120_000): Promise<DrainResult> {
   const started = performance.now();
   const db = new BetterSqlite3(join(dataDir, 'eventrag.db'), { readonly: true, fileMustExist: true });
   try {
-    const outbox = db.prepare('select count(*) from outbox').pluck();
+    const hasOutbox = db.prepare("select count(*) from sqlite_master where type = 'table' and name = 'outbox'").pluck().get() === 1;
+    const outbox = hasOutbox ? db.prepare('select count(*) from outbox').pluck() : null;
     let backlogAtStop: number | null = null;
     for (;;) {
       const res = await fetch(`${url}/v1/consumers`, { headers: { authorization: `Bearer ${adminKey}` } });
       const { items } = await res.json() as { items: ConsumerRow[] };
-      const lag = items.reduce((sum, c) => sum + c.lagEvents, 0) + Number(outbox.get());
+      const lag = items.reduce((sum, c) => sum + c.lagEvents, 0) + Number(outbox?.get() ?? 0);
       backlogAtStop ??= lag;
       if (lag === 0) {
-        const dead = items.reduce((sum, c) => sum + c.dead, 0);
+        const dead = items.reduce((sum, c) => sum + (c.dead ?? 0), 0);
         if (dead > 0) throw new Error(`${dead} deliveries are dead after the load`);
         const storedEvents = Number(db.prepare('select count(*) from events').pluck().get());
         return { backlogAtStop, secondsToZero: (performance.now() - started) / 1000, storedEvents };

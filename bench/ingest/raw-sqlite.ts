@@ -1,11 +1,13 @@
 /**
  * Phase (a), the ceiling: the same event rows the server writes, inserted straight into a fresh
  * SQLite file (the project's migrations, the same pragmas) with better-sqlite3 prepared
- * statements, 100 rows per transaction.
+ * statements, 100 rows per transaction, each with its position in the log (`seq`) as the server
+ * gives it.
  */
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { createSqliteStore } from '../../src/adapters/sql/sqlite.store.js';
+import { anonymousIdOf } from '../../src/adapters/sql/events.sql.js';
 import { toEventRow } from '../../src/adapters/sql/rows.js';
 import { newId } from '../../src/platform/ids.js';
 import type { EventRecord } from '../../src/ports/events.types.js';
@@ -13,7 +15,7 @@ import { sampleEvent } from './bodies.js';
 
 export interface RawResult { eventsPerSecond: number; events: number; seconds: number }
 
-const COLUMNS = ['id', 'tenant_id', 'type', 'source', 'subject', 'user_id', 'session_id', 'category', 'source_app', 'time', 'received_at', 'idempotency_key', 'data', 'sender_role'] as const;
+const COLUMNS = ['id', 'tenant_id', 'type', 'source', 'subject', 'user_id', 'session_id', 'category', 'source_app', 'time', 'received_at', 'idempotency_key', 'data', 'sender_role', 'anonymous_id', 'seq'] as const;
 
 function eventRecord(i: number, receivedAt: number): EventRecord {
   const item = sampleEvent(i);
@@ -24,9 +26,9 @@ function eventRecord(i: number, receivedAt: number): EventRecord {
   };
 }
 
-/** Inserts 100-row transactions for `seconds`; with `outbox`, each event also gets its outbox row (the server's commit unit). */
-export async function rawInserts(dir: string, seconds: number, outbox: boolean): Promise<RawResult> {
-  const filename = join(dir, `raw-${outbox ? 'outbox' : 'events'}.db`);
+/** Inserts 100-row transactions for `seconds`. */
+export async function rawInserts(dir: string, seconds: number): Promise<RawResult> {
+  const filename = join(dir, 'raw-events.db');
   const store = createSqliteStore({ filename });
   await store.migrate();
   await store.close();
@@ -36,12 +38,11 @@ export async function rawInserts(dir: string, seconds: number, outbox: boolean):
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536');
   const insertEvent = db.prepare(`insert into events (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`);
-  const insertOutbox = db.prepare('insert into outbox (event_id, tenant_id, type, user_id) values (?, ?, ?, ?)');
+  let seq = 0;
   const insertBatch = db.transaction((events: EventRecord[]) => {
     for (const event of events) {
-      const row = toEventRow(event);
+      const row: Record<string, unknown> = { ...toEventRow(event), anonymous_id: anonymousIdOf(event), seq: ++seq };
       insertEvent.run(COLUMNS.map((c) => row[c]));
-      if (outbox) insertOutbox.run(event.id, event.tenantId, event.type, event.userId);
     }
   });
   let events = 0;

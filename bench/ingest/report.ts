@@ -1,69 +1,102 @@
 /**
- * Writes the figures into BENCHMARKS.md, section "Ingest (embedded)", between two markers; the
- * rest of the file (the Search section, the notes under the figures) is left as it is.
+ * Writes the ingest figures into BENCHMARKS.md, section "The log as the outbox", between two
+ * markers; the rest of the file (earlier sections, the notes under the figures) is left as it is.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { DrainResult, LoadResult } from './load.js';
 import type { RawResult } from './raw-sqlite.js';
+import type { SqliteWrites } from './sqlite-writes.js';
+
+export type Release = 'before' | 'after';
+
+/** The server's SQLite writes during a measured phase, divided by the events it accepted. */
+export interface WritesPerEvent { statements: number; inserts: number; updates: number; deletes: number; rowsChanged: number; commits: number; diskPages: number }
+
+export type Measured = LoadResult & DrainResult & { writes: WritesPerEvent | null };
 
 export interface Figures {
   date: Date;
   seconds: number;
-  rawEvents: RawResult;
-  rawOutbox: RawResult;
-  batch: LoadResult & DrainResult;
-  single: LoadResult;
+  loadSeconds: number;
+  raw: RawResult;
   bare: LoadResult;
+  runs: Array<Measured & { release: Release; consumers: number; phase: 'batch' | 'single' }>;
+}
+
+export function perEvent(before: SqliteWrites | null, after: SqliteWrites | null, events: number): WritesPerEvent | null {
+  if (!before || !after || events === 0) return null;
+  const d = (key: keyof SqliteWrites) => (after[key] - before[key]) / events;
+  return {
+    statements: d('statements'), inserts: d('inserts'), updates: d('updates'), deletes: d('deletes'),
+    rowsChanged: d('rowsChanged'), commits: d('commits'), diskPages: d('diskBytes') / 4096,
+  };
 }
 
 const FILE = join(import.meta.dirname, '..', '..', 'BENCHMARKS.md');
-const HEADING = '## Ingest (embedded)';
-const START = '<!-- bench:ingest:start (written by bench/ingest/run.ts) -->';
-const END = '<!-- bench:ingest:end -->';
+const HEADING = '## The log as the outbox';
+const START = '<!-- bench:backbone:start (written by bench/ingest/run.ts) -->';
+const END = '<!-- bench:backbone:end -->';
 
 const n = (value: number) => Math.round(value).toLocaleString('en-US');
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+const GOAL_BATCH: Record<number, number> = { 1: 0.8, 6: 0.6 };
+
+function rows(f: Figures): string[] {
+  const out: string[] = [];
+  const releases = [...new Set(f.runs.map((r) => r.release))];
+  const cell = (consumers: number, phase: string, value: (m: Figures['runs'][number]) => string) =>
+    releases.map((release) => { const m = f.runs.find((r) => r.release === release && r.consumers === consumers && r.phase === phase); return m ? value(m) : ''; });
+  for (const consumers of [...new Set(f.runs.map((r) => r.consumers))]) {
+    const goal = GOAL_BATCH[consumers];
+    const after = (phase: string) => f.runs.find((r) => r.release === 'after' && r.consumers === consumers && r.phase === phase);
+    const batchRatio = (m: Measured) => m.eventsPerSecond / f.raw.eventsPerSecond;
+    const singleRatio = (m: Measured) => m.requestsPerSecond / f.bare.requestsPerSecond;
+    const line = (label: string, values: string[], goalText = '', met = '') => out.push(`| ${label} | ${values.join(' | ')} | ${goalText} | ${met} |`);
+    const b = after('batch');
+    const s = after('single');
+    line(`N = ${consumers}: (b) batch ingest, events/s (p99)`, cell(consumers, 'batch', (m) => `${n(m.eventsPerSecond)} (${m.p99Ms} ms)`));
+    line(`N = ${consumers}: (b) / (a)`, cell(consumers, 'batch', (m) => batchRatio(m).toFixed(2)), goal ? `≥ ${goal}` : '', b && goal ? verdict(batchRatio(b) >= goal) : '');
+    line(`N = ${consumers}: lag at stop → 0`, cell(consumers, 'batch', (m) => `${n(m.backlogAtStop)} → 0 in ${m.secondsToZero.toFixed(2)} s`), consumers === 6 ? '≤ 5 s' : '', b && consumers === 6 ? verdict(b.secondsToZero <= 5) : '');
+    line(`N = ${consumers}: (b) write statements / rows changed per event`, cell(consumers, 'batch', (m) => (m.writes ? `${m.writes.statements.toFixed(2)} / ${m.writes.rowsChanged.toFixed(2)}` : '')));
+    line(`N = ${consumers}: (b) commits / pages written to disk per event`, cell(consumers, 'batch', (m) => (m.writes ? `${m.writes.commits.toFixed(3)} / ${m.writes.diskPages.toFixed(2)}` : '')));
+    line(`N = ${consumers}: (c) single event, req/s (p99)`, cell(consumers, 'single', (m) => `${n(m.requestsPerSecond)} (${m.p99Ms} ms)`));
+    line(`N = ${consumers}: (c) / bare`, cell(consumers, 'single', (m) => singleRatio(m).toFixed(2)), '≥ 0.5', s ? verdict(singleRatio(s) >= 0.5) : '');
+    line(`N = ${consumers}: (c) write statements / rows / pages per event`, cell(consumers, 'single', (m) => (m.writes ? `${m.writes.statements.toFixed(2)} / ${m.writes.rowsChanged.toFixed(2)} / ${m.writes.diskPages.toFixed(2)}` : '')));
+  }
+  return out;
+}
 
 export function figuresMarkdown(f: Figures): string {
-  const batchRatio = f.batch.eventsPerSecond / f.rawEvents.eventsPerSecond;
-  const singleRatio = f.single.requestsPerSecond / f.bare.requestsPerSecond;
+  const releases = [...new Set(f.runs.map((r) => r.release))];
   return [
     START,
     `Measured ${f.date.toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'cpu'}), ${Math.round(totalmem() / 2 ** 30)} GB, `
-      + `Node ${process.version}; ${f.seconds} s per phase after a 2 s warm-up; \`npm run bench:ingest\`.`,
-    'The server runs as a child process (`bin/eventrag serve`, SQLite WAL, in-process bus, all consumers running);',
-    'autocannon runs in the bench process with 10 connections; the bare route is a Fastify child process started the same way.',
+      + `Node ${process.version}; batch load ${f.loadSeconds} s, other phases ${f.seconds} s, each after a 2 s warm-up and drain.`,
+    `(a) raw SQLite inserts of the same event rows, 100 per transaction (the ceiling): **${n(f.raw.eventsPerSecond)} events/s**; `
+      + `bare Fastify route: **${n(f.bare.requestsPerSecond)} req/s**.`,
     '',
-    '| phase | figure | goal | |',
-    '|---|---|---|---|',
-    `| (a) raw SQLite inserts, event rows, 100 per transaction (ceiling) | ${n(f.rawEvents.eventsPerSecond)} events/s | | |`,
-    `| (a') raw SQLite inserts, event + outbox rows, 100 per transaction | ${n(f.rawOutbox.eventsPerSecond)} events/s | | |`,
-    `| (b) \`POST /v1/events/batch\`, 100 events per request | ${n(f.batch.eventsPerSecond)} events/s (${n(f.batch.requestsPerSecond)} req/s), p50 ${f.batch.p50Ms} ms, p99 ${f.batch.p99Ms} ms | | |`,
-    `| (b) / (a) | ${batchRatio.toFixed(2)} | ≥ 0.6 | ${verdict(batchRatio >= 0.6)} |`,
-    `| (b) / (a') | ${(f.batch.eventsPerSecond / f.rawOutbox.eventsPerSecond).toFixed(2)} | | |`,
-    `| consumer lag after the load: ${n(f.batch.backlogAtStop)} deliveries → 0 | ${f.batch.secondsToZero.toFixed(2)} s | ≤ 5 s | ${verdict(f.batch.secondsToZero <= 5)} |`,
-    `| (c) \`POST /v1/events\`, one event | ${n(f.single.requestsPerSecond)} req/s, p50 ${f.single.p50Ms} ms, p99 ${f.single.p99Ms} ms | | |`,
-    `| (c) bare Fastify route, same body | ${n(f.bare.requestsPerSecond)} req/s, p50 ${f.bare.p50Ms} ms, p99 ${f.bare.p99Ms} ms | | |`,
-    `| (c) / bare | ${singleRatio.toFixed(2)} | ≥ 0.5 | ${verdict(singleRatio >= 0.5)} |`,
+    `| figure | ${releases.join(' | ')} | goal | |`,
+    `|---|${releases.map(() => '---|').join('')}---|---|`,
+    ...rows(f),
     END,
   ].join('\n');
 }
 
-/** Replaces the figures between the markers (creating the file or section if needed); returns the path. */
+/** Replaces the figures between the markers (creating the section if needed); returns the path. */
 export function writeFigures(f: Figures): string {
   const block = figuresMarkdown(f);
-  let text = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '# Benchmarks\n\nFigures measured on the development machines; compare ratios within one run.\n';
+  let text = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '# Benchmarks\n';
   const start = text.indexOf(START);
   const end = text.indexOf(END);
   if (start >= 0 && end > start) {
     text = `${text.slice(0, start)}${block}${text.slice(end + END.length)}`;
   } else if (text.includes(HEADING)) {
-    const at = text.indexOf(HEADING) + HEADING.length;
-    text = `${text.slice(0, at)}\n\n${block}\n${text.slice(at)}`;
+    const at = text.indexOf('\n', text.indexOf(HEADING)) + 1;
+    text = `${text.slice(0, at)}\n${block}\n${text.slice(at)}`;
   } else {
-    text = `${text.trimEnd()}\n\n${HEADING}\n\n${block}\n`;
+    text = `${text.trimEnd()}\n\n${HEADING} (${f.date.toISOString().slice(0, 10)})\n\n${block}\n`;
   }
   writeFileSync(FILE, text);
   return FILE;

@@ -1,14 +1,18 @@
 /**
- * Ingest benchmark (issue 2, Performance), in one run on this machine:
+ * Ingest benchmark (issues 2 and 8, Performance), in one run on this machine:
  *  (a) raw batched inserts of the same event rows into SQLite (the ceiling);
- *  (b) POST /v1/events/batch, 100 events per request, consumers running: events/s, p50/p99, and
- *      the time until consumer lag is zero after the load stops;
+ *  (b) POST /v1/events/batch, 100 events per request, with N durable consumers on `*` (the real
+ *      `stats` plus N−1 synthetic per-user count projections): events/s, p50/p99, the time until
+ *      every consumer's lag is zero after the load stops, and the SQLite writes per event;
  *  (c) single-event POST /v1/events req/s against a bare Fastify route started the same way.
+ * Each N in --consumers runs in the same invocation. With --before SCRIPT the same phases also run
+ * against another checkout's bench server (the previous release), back to back with this one.
  * The servers run as child processes; autocannon runs in this process.
  *
- *   node --import tsx bench/ingest/run.ts [--seconds 10] [--no-write] [--profile batch|single]
+ *   node --import tsx bench/ingest/run.ts [--consumers 1,6] [--seconds 10] [--load-seconds 15]
+ *     [--before /path/to/other/bench-server.ts] [--json out.json] [--no-write] [--profile batch|single]
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,29 +20,38 @@ import { batchBody, singleBody } from './bodies.js';
 import { drain, load, type LoadResult } from './load.js';
 import { topSelfTime } from './profile.js';
 import { rawInserts } from './raw-sqlite.js';
-import { writeFigures, type Figures } from './report.js';
-import { startBare, startEventrag } from './servers.js';
+import { perEvent, writeFigures, type Figures, type Measured, type Release } from './report.js';
+import { startBare, startEventrag, type ServerOptions } from './servers.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, 'no-write': { type: 'boolean' }, profile: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' }, 'load-seconds': { type: 'string', default: '15' }, consumers: { type: 'string', default: '1,6' },
+    before: { type: 'string' }, json: { type: 'string' }, 'no-write': { type: 'boolean' }, profile: { type: 'string' },
+  },
+});
 const seconds = Number(values.seconds);
+const loadSeconds = Number(values['load-seconds']);
+const consumerCounts = values.consumers.split(',').map(Number);
 const WARMUP_S = 2;
+const SCRIPT = join(import.meta.dirname, 'bench-server.ts');
 const dir = mkdtempSync(join(tmpdir(), 'eventrag-bench-'));
 const log = (line: string) => console.log(line);
 /** When the measured load began, after the server's start and warm-up (the profile leaves that out). */
 let measuredFromMs = 0;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-async function batchPhase(dataDir: string, nodeFlags: string[] = []) {
+async function batchPhase(dataDir: string, options: ServerOptions): Promise<Measured> {
   const started = performance.now();
-  const server = await startEventrag(dataDir, nodeFlags);
+  const server = await startEventrag(dataDir, options);
   try {
     const url = `${server.url}/v1/events/batch`;
     await load(url, batchBody, 100, WARMUP_S, server.ingestKey);
     await drain(server.url, server.adminKey, dataDir);
+    const before = await server.writes();
     measuredFromMs = performance.now() - started;
-    const result = await load(url, batchBody, 100, seconds, server.ingestKey);
+    const result = await load(url, batchBody, 100, loadSeconds, server.ingestKey);
     const lag = await drain(server.url, server.adminKey, dataDir);
-    return { ...result, ...lag };
+    return { ...result, ...lag, writes: perEvent(before, await server.writes(), result.requests * 100) };
   } catch (error) {
     throw new Error(`${(error as Error).message}\nserver stderr:\n${server.stderr().slice(-3000)}`, { cause: error });
   } finally {
@@ -46,14 +59,18 @@ async function batchPhase(dataDir: string, nodeFlags: string[] = []) {
   }
 }
 
-async function singlePhase(dataDir: string, nodeFlags: string[] = []): Promise<LoadResult> {
+async function singlePhase(dataDir: string, options: ServerOptions): Promise<Measured> {
   const started = performance.now();
-  const server = await startEventrag(dataDir, nodeFlags);
+  const server = await startEventrag(dataDir, options);
   try {
     const url = `${server.url}/v1/events`;
     await load(url, singleBody, 1, WARMUP_S, server.ingestKey);
+    await drain(server.url, server.adminKey, dataDir);
+    const before = await server.writes();
     measuredFromMs = performance.now() - started;
-    return await load(url, singleBody, 1, seconds, server.ingestKey);
+    const result = await load(url, singleBody, 1, seconds, server.ingestKey);
+    const lag = await drain(server.url, server.adminKey, dataDir);
+    return { ...result, ...lag, writes: perEvent(before, await server.writes(), result.requests) };
   } catch (error) {
     throw new Error(`${(error as Error).message}\nserver stderr:\n${server.stderr().slice(-3000)}`, { cause: error });
   } finally {
@@ -73,9 +90,9 @@ async function barePhase(): Promise<LoadResult> {
 
 async function profile(which: string): Promise<void> {
   const profDir = join(dir, 'profile');
-  const flags = ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
-  const result = which === 'single' ? await singlePhase(join(dir, 'server'), flags) : await batchPhase(join(dir, 'server'), flags);
-  log(`profiled ${which}: ${fmt(result.eventsPerSecond)} events/s, p99 ${result.p99Ms} ms (profiler on, slower than a plain run)`);
+  const options: ServerOptions = { script: SCRIPT, consumers: consumerCounts[0], nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] };
+  const result = which === 'single' ? await singlePhase(join(dir, 'server'), options) : await batchPhase(join(dir, 'server'), options);
+  log(`profiled ${which}, N = ${options.consumers}: ${fmt(result.eventsPerSecond)} events/s, p99 ${result.p99Ms} ms, lag → 0 in ${result.secondsToZero.toFixed(2)} s (profiler on, slower than a plain run)`);
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('the server wrote no CPU profile');
   const top = topSelfTime(join(profDir, file), 25, measuredFromMs);
@@ -86,27 +103,42 @@ async function profile(which: string): Promise<void> {
   log(`\nprofile kept at ${join(profDir, file)}`);
 }
 
+function logMeasured(label: string, m: Measured): void {
+  const w = m.writes;
+  log(`${label}: ${fmt(m.eventsPerSecond)} events/s (${fmt(m.requestsPerSecond)} req/s), p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms; `
+    + `lag ${fmt(m.backlogAtStop)} → 0 in ${m.secondsToZero.toFixed(2)} s`);
+  if (w) log(`     per event: ${w.statements.toFixed(2)} write statements, ${w.rowsChanged.toFixed(2)} rows, ${w.commits.toFixed(3)} commits, ${w.diskPages.toFixed(2)} pages to disk`);
+}
+
 async function main(): Promise<void> {
-  log(`eventrag ingest bench: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, ${seconds} s per phase`);
+  log(`eventrag ingest bench: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}; `
+    + `batch load ${loadSeconds} s, other phases ${seconds} s; N = ${consumerCounts.join(', ')}`);
   if (values.profile) return profile(values.profile);
 
-  const rawEvents = await rawInserts(dir, seconds, false);
-  log(`(a)  raw SQLite, events rows, 100/txn:         ${fmt(rawEvents.eventsPerSecond)} events/s`);
-  const rawOutbox = await rawInserts(dir, seconds / 2, true);
-  log(`(a') raw SQLite, events + outbox rows, 100/txn: ${fmt(rawOutbox.eventsPerSecond)} events/s`);
-  const batch = await batchPhase(join(dir, 'batch'));
-  log(`(b)  POST /v1/events/batch ×100:                ${fmt(batch.eventsPerSecond)} events/s, p50 ${batch.p50Ms} ms, p99 ${batch.p99Ms} ms`);
-  log(`     consumer lag at stop ${fmt(batch.backlogAtStop)} deliveries → 0 in ${batch.secondsToZero.toFixed(2)} s`);
-  const single = await singlePhase(join(dir, 'single'));
+  const raw = await rawInserts(dir, seconds);
+  log(`(a)  raw SQLite, events rows, 100/txn: ${fmt(raw.eventsPerSecond)} events/s`);
   const bare = await barePhase();
-  log(`(c)  POST /v1/events:                           ${fmt(single.requestsPerSecond)} req/s, p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms`);
-  log(`     bare Fastify route:                        ${fmt(bare.requestsPerSecond)} req/s, p50 ${bare.p50Ms} ms, p99 ${bare.p99Ms} ms`);
-
-  const figures: Figures = { date: new Date(), seconds, rawEvents, rawOutbox, batch, single, bare };
-  const batchRatio = batch.eventsPerSecond / rawEvents.eventsPerSecond;
-  const singleRatio = single.requestsPerSecond / bare.requestsPerSecond;
-  log(`\nratios: (b)/(a) = ${batchRatio.toFixed(2)} (goal ≥ 0.6), (b)/(a') = ${(batch.eventsPerSecond / rawOutbox.eventsPerSecond).toFixed(2)}, `
-    + `lag → 0 in ${batch.secondsToZero.toFixed(2)} s (goal ≤ 5 s), (c) = ${singleRatio.toFixed(2)} (goal ≥ 0.5)`);
+  log(`(c0) bare Fastify route: ${fmt(bare.requestsPerSecond)} req/s, p50 ${bare.p50Ms} ms, p99 ${bare.p99Ms} ms`);
+  const releases: Array<[Release, string]> = [...(values.before ? [['before', values.before] as [Release, string]] : []), ['after', SCRIPT]];
+  const runs: Figures['runs'] = [];
+  for (const consumers of consumerCounts) {
+    for (const [release, script] of releases) {
+      const batch = await batchPhase(join(dir, `batch-${release}-${consumers}`), { script, consumers });
+      logMeasured(`(b)  ${release}, N = ${consumers}, POST /v1/events/batch ×100`, batch);
+      runs.push({ release, consumers, phase: 'batch', ...batch });
+    }
+    for (const [release, script] of releases) {
+      const single = await singlePhase(join(dir, `single-${release}-${consumers}`), { script, consumers });
+      logMeasured(`(c)  ${release}, N = ${consumers}, POST /v1/events`, single);
+      runs.push({ release, consumers, phase: 'single', ...single });
+    }
+  }
+  const figures: Figures = { date: new Date(), seconds, loadSeconds, raw, bare, runs };
+  for (const r of runs) {
+    const ratio = r.phase === 'batch' ? r.eventsPerSecond / raw.eventsPerSecond : r.requestsPerSecond / bare.requestsPerSecond;
+    log(`ratio ${r.release} N = ${r.consumers} ${r.phase === 'batch' ? '(b)/(a)' : '(c)/bare'} = ${ratio.toFixed(2)}${r.phase === 'batch' ? `, lag → 0 in ${r.secondsToZero.toFixed(2)} s` : ''}`);
+  }
+  if (values.json) writeFileSync(values.json, JSON.stringify(figures, null, 2));
   if (!values['no-write']) log(`written to ${writeFigures(figures)}`);
 }
 

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { SqliteWrites } from './sqlite-writes.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -57,21 +58,42 @@ export async function startChild(args: string[], env: NodeJS.ProcessEnv, readyPa
   };
 }
 
-export interface EventragServer extends Child { adminKey: string; ingestKey: string }
+export interface EventragServer extends Child {
+  adminKey: string;
+  ingestKey: string;
+  /** The server's SQLite writes so far (bench-server only, else null). */
+  writes(): Promise<SqliteWrites | null>;
+}
 
-/** The real server on a fresh DATA_DIR, all consumers running; `nodeFlags` e.g. --cpu-prof. */
-export async function startEventrag(dataDir: string, nodeFlags: string[] = []): Promise<EventragServer> {
+export interface ServerOptions {
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeFlags?: string[];
+  /**
+   * A bench server script (bench/ingest/bench-server.ts, or the same for another checkout) run
+   * with `--consumers N`; without it, `bin/eventrag serve`.
+   */
+  script?: string;
+  consumers?: number;
+}
+
+/** The real server on a fresh DATA_DIR, all consumers running. */
+export async function startEventrag(dataDir: string, options: ServerOptions = {}): Promise<EventragServer> {
   const env: NodeJS.ProcessEnv = {
     ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn',
     // The rate limiter stays on, with limits the load cannot reach (the defaults would answer 429).
     RATE_LIMIT_PER_MINUTE: '100000000', TENANT_RATE_LIMIT_PER_MINUTE: '100000000',
   };
   for (const remote of ['DATABASE_URL', 'NATS_URL', 'REDIS_URL', 'QDRANT_URL', 'CONFIG_FILE']) delete env[remote];
-  const child = await startChild([...nodeFlags, join(ROOT, 'bin', 'eventrag'), 'serve'], env, '/health/ready');
+  const statsPort = options.script ? await freePort() : null;
+  const args = options.script
+    ? ['--import', 'tsx', options.script, '--consumers', String(options.consumers ?? 1), '--stats-port', String(statsPort)]
+    : [join(ROOT, 'bin', 'eventrag'), 'serve'];
+  const child = await startChild([...(options.nodeFlags ?? []), ...args], env, '/health/ready');
   const adminKey = /admin key : (\S+)/.exec(child.stderr())?.[1];
   const ingestKey = /ingest key: (\S+)/.exec(child.stderr())?.[1];
   if (!adminKey || !ingestKey) { await child.stop(); throw new Error(`no demo keys on stderr:\n${child.stderr()}`); }
-  return { ...child, adminKey, ingestKey };
+  const writes = async () => (statsPort === null ? null : await (await fetch(`http://127.0.0.1:${statsPort}/`)).json() as SqliteWrites);
+  return { ...child, adminKey, ingestKey, writes };
 }
 
 /** The bare Fastify route, started the same way (node + tsx loader). */
