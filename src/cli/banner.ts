@@ -39,7 +39,7 @@ function backendLine(app: App): string {
   const d = app.backends.describe;
   const index = app.config.QDRANT_URL ? 'Qdrant' : 'embedded';
   const realtime = { local: 'in-process', nats: 'NATS', redis: 'Redis pub/sub' }[d.broadcast] ?? d.broadcast;
-  return row('Backends', `store ${name(d.store)} · publish ${name(d.publisher)} · cache ${name(d.cache)} · realtime ${realtime} · search ${index}`);
+  return row('Backends', `store ${name(d.store)} · publish ${d.publisher === 'none' ? 'off' : name(d.publisher)} · cache ${name(d.cache)} · realtime ${realtime} · search ${index}`);
 }
 
 function demoLines(app: App): string[] {

@@ -29,6 +29,7 @@ const USAGE = `usage: eventrag <command> [options]
   keys create --tenant SLUG --role admin|ingest|member [--user ID] [--name NAME]
                                           create an API key; prints the key alone
   replay --tenant SLUG --consumer NAME [--from ISO] [--to ISO] [--types a.*,b] [--user ID] [--dry-run]
+  replay --consumer NAME --reset          (every tenant: the consumer reads the log again from the start)
                                           re-deliver events to a consumer; prints {"count":N}
   ingest --tenant SLUG [--file events.jsonl]
                                           append native events (one JSON object per line, stdin by
@@ -96,7 +97,7 @@ async function run(argv: string[]): Promise<void> {
     options: {
       role: { type: 'string' }, port: { type: 'string' }, consumers: { type: 'string' }, tenant: { type: 'string' },
       user: { type: 'string' }, name: { type: 'string' }, consumer: { type: 'string' }, from: { type: 'string' },
-      to: { type: 'string' }, types: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      to: { type: 'string' }, types: { type: 'string' }, 'dry-run': { type: 'boolean' }, reset: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       file: { type: 'string' }, collections: { type: 'string' }, limit: { type: 'string' },
       dataset: { type: 'string' }, split: { type: 'string' }, mode: { type: 'string' }, language: { type: 'string' }, 'chunk-size': { type: 'string' },
       url: { type: 'string' }, key: { type: 'string' },
@@ -183,6 +184,7 @@ async function demo(values: Record<string, string | boolean | undefined>): Promi
 async function replay(values: Record<string, string | boolean | undefined>): Promise<void> {
   const tenantSlug = values.tenant as string | undefined;
   const consumer = values.consumer as string | undefined;
+  if (values.reset) return resetPosition(consumer);
   if (!tenantSlug || !consumer) fail('replay needs --tenant SLUG and --consumer NAME');
   const parseTime = (name: 'from' | 'to') => {
     const value = values[name] as string | undefined;
@@ -201,10 +203,23 @@ async function replay(values: Record<string, string | boolean | undefined>): Pro
   try {
     const tenant = await app.backends.store.tenants.bySlug(tenantSlug);
     if (!tenant) fail(`no tenant ${tenantSlug}`);
-    const count = values['dry-run']
-      ? await app.replay.count(tenant.id, consumer, selection)
+    const result = values['dry-run']
+      ? { count: await app.replay.count(tenant.id, consumer, selection) }
       : await app.replay.replay(tenant.id, consumer, selection);
-    process.stdout.write(`${JSON.stringify({ count, dryRun: Boolean(values['dry-run']) })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...result, dryRun: Boolean(values['dry-run']) })}\n`);
+  } finally {
+    await app.stop();
+  }
+}
+
+/** `replay --consumer NAME --reset`: every partition of the consumer goes back to the start of the log (all tenants). */
+async function resetPosition(consumer: string | undefined): Promise<void> {
+  if (!consumer) fail('replay --reset needs --consumer NAME');
+  const { createApp } = await loadApp();
+  const app = await createApp(loadConfig({ ROLE: 'worker', DEMO_TENANT: false, LOG_LEVEL: 'warn' }));
+  try {
+    const reset = await app.replay.resetPosition(consumer);
+    process.stdout.write(`${JSON.stringify(reset)}\n`);
   } finally {
     await app.stop();
   }

@@ -61,6 +61,21 @@ export class ReplayService {
     return { replayId: id, count: await this.store.events.count(tenantId, consumer.rebuildTenant ? {} : selection), mode: consumer.rebuildTenant ? 'rebuild' : 'replay' };
   }
 
+  /**
+   * Rebuild of a whole consumer: every partition goes back to the start of the log, for every
+   * tenant. Only for consumers whose handling is idempotent; projections that clear their state
+   * per tenant are rebuilt per tenant with `replay`.
+   */
+  async resetPosition(name: string): Promise<{ consumer: string; position: number }> {
+    const consumer = this.durableConsumer(name);
+    if (consumer.rebuildTenant) {
+      throw new AppError('VALIDATION_FAILED', { detail: `${name} keeps counts that a reset would apply twice: rebuild it per tenant with replay` });
+    }
+    await this.store.positions.reset(name, 0, Date.now());
+    this.wake();
+    return { consumer: name, position: 0 };
+  }
+
   async retryDead(tenantId: string, name: string): Promise<number> {
     this.durableConsumer(name);
     const count = await this.store.failures.retryDead(tenantId, name, Date.now());

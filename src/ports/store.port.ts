@@ -186,7 +186,7 @@ export interface PositionStore {
    * when `owner` no longer holds the partition: the caller's work must then be rolled back.
    */
   advance(consumer: string, partition: number, owner: string, position: number, now: number, tx?: StoreTx): Promise<boolean>;
-  /** Sets every partition's position (rebuild from `position`, usually 0); leases are kept. */
+  /** Sets every partition's position (rebuild from `position`, usually 0) and frees their leases (workers re-read the position). */
   reset(consumer: string, position: number, now: number): Promise<void>;
 }
 

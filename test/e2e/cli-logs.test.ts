@@ -49,7 +49,7 @@ describe('eventrag serve: banner and log format', { timeout: 120_000 }, () => {
     expect(url.endsWith(':0')).toBe(false);
     expect(stderr).toContain(`Docs      ${url}/docs`);
     expect(stderr).toContain(`Data      ${dataDir} (SQLite database eventrag.db, search index)`);
-    expect(stderr).toContain('Backends  store SQLite · bus in-process · cache in-memory · realtime in-process · search embedded');
+    expect(stderr).toContain('Backends  store SQLite · publish off · cache in-memory · realtime in-process · search embedded');
     expect(stderr).toContain('Created tenant "demo". These keys are shown once; keep them:');
     expect(stderr).toMatch(/admin key : er_admin_\S+\n\s+ingest key: er_ingest_\S+/);
     expect(stderr).toContain('npm run demo');

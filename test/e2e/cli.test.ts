@@ -27,8 +27,17 @@ describe('eventrag CLI', { timeout: 90_000 }, () => {
   });
 
   it('replays by selection (dry run counts)', async () => {
-    const { stdout } = await cli('replay', '--tenant', 'acme', '--consumer', 'stats', '--types', 'page.*', '--dry-run');
+    const { stdout } = await cli('replay', '--tenant', 'acme', '--consumer', 'indexer', '--types', 'page.*', '--dry-run');
     expect(JSON.parse(stdout)).toEqual({ count: 0, dryRun: true });
+    // A projection rebuilt per tenant (stats) takes no selection, and says so.
+    await expect(cli('replay', '--tenant', 'acme', '--consumer', 'stats', '--types', 'page.*', '--dry-run'))
+      .rejects.toMatchObject({ stderr: expect.stringContaining('rebuilt for the whole tenant') });
+  });
+
+  it('resets a consumer to the start of the log (--reset), never a per-tenant projection', async () => {
+    const { stdout } = await cli('replay', '--consumer', 'indexer', '--reset');
+    expect(JSON.parse(stdout)).toEqual({ consumer: 'indexer', position: 0 });
+    await expect(cli('replay', '--consumer', 'stats', '--reset')).rejects.toMatchObject({ stderr: expect.stringContaining('rebuild it per tenant') });
   });
 
   it('fails clearly on bad input', async () => {

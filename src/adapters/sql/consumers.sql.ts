@@ -99,7 +99,9 @@ export function sqlPositionStore(db: Kysely<Database>, dialect: SqlDialect): Pos
       return Number(result.numUpdatedRows) > 0;
     },
     async reset(consumer, position, now) {
-      await db.updateTable('consumer_positions').set({ position, updated_at: now }).where('consumer', '=', consumer).execute();
+      // The leases go too: a worker holding a partition keeps its position in memory, so its next
+      // advance fails and the partition starts again from the stored position.
+      await db.updateTable('consumer_positions').set({ position, owner: null, lease_until: null, updated_at: now }).where('consumer', '=', consumer).execute();
     },
   };
 }
