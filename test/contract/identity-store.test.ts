@@ -47,6 +47,17 @@ describeOnEachDialect('identity store', ({ store, inTx }) => {
     expect(await profiles().traits(other, 'u1')).toEqual({ name: 'Other' });
   });
 
+  it('keeps a `__proto__` trait as a plain key, never as a prototype', async () => {
+    const tenant = await newTenant(store());
+    const hostile = JSON.parse('{"__proto__": {"isAdmin": true}, "plan": "x"}') as Record<string, unknown>;
+    await project([identify(tenant, null, hostile, 'anon-p'), identify(tenant, 'pat', JSON.parse('{"__proto__": {"role": "root"}}')), identify(tenant, 'pat', {}, 'anon-p')]);
+    const traits = (await profiles().traits(tenant, 'pat'))!;
+    expect(Object.getPrototypeOf(traits)).toBe(Object.prototype);
+    expect(Object.hasOwn(traits, '__proto__')).toBe(true);
+    expect(JSON.stringify(traits)).toBe('{"__proto__":{"role":"root"},"plan":"x"}');
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+  });
+
   it('writes nothing of a batch whose transaction rolls back', async () => {
     const tenant = await newTenant(store());
     await expect(inTx(async (tx) => {

@@ -46,6 +46,11 @@ export function factsOf(event: Pick<LogEntry, 'type' | 'source' | 'userId' | 'da
   }
 }
 
+/** Sets a property without ever touching a prototype (a `__proto__` trait stays a plain key). */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Whose a link is: the user an id was stitched to, or the member of a group. */
 export function linkOwner(link: LinkKind, fromId: string, toId: string): string {
   return link === 'group' ? fromId : toId;

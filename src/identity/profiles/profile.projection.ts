@@ -11,17 +11,13 @@
 import type { ConsumerDefinition } from '../../events/consumers/consumer.registry.js';
 import type { LogEntry } from '../../ports/events.types.js';
 import type { StoreTx } from '../../ports/store.port.js';
-import { factsOf, IDENTITY_EVENT_TYPES, linkOwner, type IdentityFact } from './profile-facts.js';
+import { factsOf, IDENTITY_EVENT_TYPES, linkOwner, setOwn, type IdentityFact } from './profile-facts.js';
 import type { LinkRow, ProfileStore, TraitsRow } from './profile.store.js';
 
 type Fact = IdentityFact & { event: LogEntry };
 type LinkFact = Extract<IdentityFact, { kind: 'link' }>;
 
 const linkKey = (kind: string, fromId: string) => `${kind}\u0000${fromId}`;
-
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
 
 /** The rows of one tenant a batch touches, loaded once, changed in memory, written once. */
 class TenantRows {

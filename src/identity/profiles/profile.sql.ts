@@ -1,7 +1,7 @@
 /** The identity feature's store over Kysely, one adapter for SQLite and PostgreSQL. */
 import { sql, type Kysely } from 'kysely';
 import type { StoreTx } from '../../ports/store.port.js';
-import type { LinkKind } from './profile-facts.js';
+import { setOwn, type LinkKind } from './profile-facts.js';
 import type { LinkRow, ProfileStore, TraitsRow } from './profile.store.js';
 
 interface ProfileTables {
@@ -20,11 +20,6 @@ function chunks<T>(items: T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
   return out;
-}
-
-/** Sets a property without ever touching a prototype (a `__proto__` trait stays a plain key). */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Rows from before positions were kept have their row's position for every trait. */
