@@ -114,7 +114,10 @@ export class PartitionWorker {
     const types = await this.deps.types();
     const consumer = this.deps.handling.consumer;
     const mine = entries.filter((e) => partitionOf(consumer, e) === this.partition && anyTypeMatches(types, e.type) && !this.#carried.has(e.id));
-    await this.#apply(mine, (tx) => this.#advance(last, tx), mine.length > 0 || Date.now() - this.#writtenAt >= LAZY_ADVANCE_MS);
+    // The position is written with the partition's own events; past others' (and for the
+    // realtime fan-out, whose history nobody asks about) at most once a second.
+    const lazyDue = Date.now() - this.#writtenAt >= LAZY_ADVANCE_MS;
+    await this.#apply(mine, (tx) => this.#advance(last, tx), lazyDue || (mine.length > 0 && consumer.delivery !== 'live'));
     this.#position = last;
     return entries.length;
   }
@@ -145,6 +148,7 @@ export class PartitionWorker {
       if (this.#isBlocked(event)) rows.push(handling.parked(event, now));
       else ready.push(event);
     }
+    if (ready.length === 0 && rows.length === 0 && !write) return;
     if (handling.transactional) {
       try {
         await this.deps.store.transaction(async (tx) => {
