@@ -27,15 +27,43 @@ export interface ConsumerRunnerDeps {
   /** This worker's name in the leases. */
   owner: string;
   signal: AbortSignal;
+  /** The log after a position, read once for every consumer and partition at that position. */
+  read(after: number, limit: number): Promise<LogEntry[]>;
 }
 
-/** A read of the log shared by one consumer's partitions, kept this long (new appends clear it). */
+/** A read of the log shared by the consumers of this process, kept this long (new appends clear it). */
 const READ_SHARE_MS = 25;
+
+/**
+ * Reads of the log shared by every consumer and partition of this process: they mostly stand at
+ * the same position, and one read (with its JSON parsing) then serves them all.
+ */
+export class SharedLogReader {
+  readonly #reads = new Map<string, { at: number; entries: Promise<LogEntry[]> }>();
+
+  constructor(private readonly store: Store) {}
+
+  read(after: number, limit: number): Promise<LogEntry[]> {
+    const now = Date.now();
+    const key = `${after}:${limit}`;
+    const cached = this.#reads.get(key);
+    if (cached && now - cached.at <= READ_SHARE_MS) return cached.entries;
+    const entries = this.store.events.readAfter(after, limit);
+    this.#reads.set(key, { at: now, entries });
+    entries.catch(() => this.#reads.delete(key));
+    if (this.#reads.size > 64) for (const [k, r] of this.#reads) if (now - r.at > READ_SHARE_MS) this.#reads.delete(k);
+    return entries;
+  }
+
+  /** New events were appended: the next reads go to the store. */
+  clear(): void {
+    this.#reads.clear();
+  }
+}
 
 export class ConsumerRunner {
   readonly #workers = new Map<number, PartitionWorker>();
   readonly #handling: EventHandling;
-  readonly #reads = new Map<number, { at: number; entries: Promise<LogEntry[]> }>();
   readonly #partitions: number;
   #timer: NodeJS.Timeout | undefined;
   #balancing: Promise<void> | null = null;
@@ -100,7 +128,7 @@ export class ConsumerRunner {
     return new PartitionWorker(partition, {
       store: this.deps.store, handling: this.#handling, owner: this.deps.owner,
       batchSize: consumer.batchSize ?? 256, pollMs: this.deps.pollMs,
-      read: (after) => this.#read(after),
+      read: (after) => this.deps.read(after, consumer.batchSize ?? 256),
       types: async () => (consumer.subscription ? consumer.subscription() : consumer.types),
       onLost: (p) => {
         if (this.#workers.get(p)) this.#workers.delete(p);
@@ -109,20 +137,7 @@ export class ConsumerRunner {
     });
   }
 
-  /** The log after `after`, read once for all partitions at that position. */
-  #read(after: number): Promise<LogEntry[]> {
-    const now = Date.now();
-    const cached = this.#reads.get(after);
-    if (cached && now - cached.at <= READ_SHARE_MS) return cached.entries;
-    const entries = this.deps.store.events.readAfter(after, this.consumer.batchSize ?? 256);
-    this.#reads.set(after, { at: now, entries });
-    entries.catch(() => this.#reads.delete(after));
-    if (this.#reads.size > 16) for (const [key, read] of this.#reads) if (now - read.at > READ_SHARE_MS) this.#reads.delete(key);
-    return entries;
-  }
-
   wake(): void {
-    this.#reads.clear();
     for (const worker of this.#workers.values()) worker.wake();
   }
 
@@ -137,7 +152,7 @@ export class ConsumerRunner {
   }
 }
 
-export interface ConsumersDeps extends Omit<ConsumerRunnerDeps, 'owner' | 'signal'> {
+export interface ConsumersDeps extends Omit<ConsumerRunnerDeps, 'owner' | 'signal' | 'read'> {
   registry: ConsumerRegistry;
 }
 
@@ -147,8 +162,11 @@ export class Consumers {
   readonly owner = `${hostname()}:${process.pid}:${newId().slice(-8)}`;
   readonly #runners = new Map<string, ConsumerRunner>();
   readonly #abort = new AbortController();
+  readonly #reader: SharedLogReader;
 
-  constructor(private readonly deps: ConsumersDeps) {}
+  constructor(private readonly deps: ConsumersDeps) {
+    this.#reader = new SharedLogReader(deps.store);
+  }
 
   /** Starts the named consumers (all when empty); `live` picks only the live ones (API role). */
   async start(names: string[] = [], only?: 'live' | 'durable'): Promise<void> {
@@ -159,7 +177,9 @@ export class Consumers {
       .filter((c) => only === undefined || c.delivery === only);
     for (const consumer of chosen) {
       if (this.#runners.has(consumer.name)) continue;
-      const runner = new ConsumerRunner(consumer, { ...this.deps, owner: this.owner, signal: this.#abort.signal });
+      const runner = new ConsumerRunner(consumer, {
+        ...this.deps, owner: this.owner, signal: this.#abort.signal, read: (after, limit) => this.#reader.read(after, limit),
+      });
       this.#runners.set(consumer.name, runner);
       await runner.start();
     }
@@ -171,6 +191,7 @@ export class Consumers {
 
   /** Something was appended in this process: read it now. */
   readonly wake = (): void => {
+    this.#reader.clear();
     for (const runner of this.#runners.values()) runner.wake();
   };
 

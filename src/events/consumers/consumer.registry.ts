@@ -23,6 +23,9 @@ export interface ConsumerContext {
  *   new position, so its effect is exactly once (no per-event bookkeeping).
  * - `handle`: one event at a time, at least once (outside effects: HTTP, NATS, the search index);
  *   it must be idempotent by event id.
+ *
+ * Events are shared by every consumer of the process (one read of the log serves them all):
+ * handlers must not change them.
  */
 export interface ConsumerDefinition {
   name: string;
