@@ -79,6 +79,20 @@ describe('the identity projection', () => {
   });
 });
 
+describe('privacy', () => {
+  it('exports and erases a person\'s traits and links through the app\'s privacy registry; stats hold nothing about them', async () => {
+    const demoId = (await t.app.backends.store.tenants.bySlug('demo'))!.id;
+    await projected(await identify({ userId: 'cleo', anonymousId: 'anon-cleo', traits: { email: 'cleo@example.com' } }));
+    const exported = await t.app.privacy.exportUser(demoId, 'cleo');
+    expect(exported.identity).toMatchObject({ traits: { email: 'cleo@example.com' }, links: [{ kind: 'anonymous', fromId: 'anon-cleo', toId: 'cleo' }] });
+    expect(exported.stats).toEqual({});
+    const erased = await t.app.privacy.eraseUser(demoId, 'cleo');
+    expect(erased.byFeature).toMatchObject({ identity: 2, stats: 0 });
+    expect((await t.call('GET', '/v1/users/cleo/traits')).statusCode).toBe(404);
+    expect(await traits('ben')).toEqual({ plan: 'team' });
+  });
+});
+
 describe('the Segment source', () => {
   it('is refused on the native and CloudEvents routes, so a member cannot forge an identify that stitches another visitor', async () => {
     const mallory = await t.memberKey('mallory');
