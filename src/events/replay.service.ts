@@ -19,6 +19,9 @@ export interface ReplayResult {
   mode: 'replay' | 'rebuild';
 }
 
+/** Replays (or rebuilds) of one consumer a tenant may have running at once: each one re-reads the tenant's log. */
+export const MAX_OPEN_REPLAYS = 4;
+
 const isEmpty = (s: EventSelection) => s.from === undefined && s.to === undefined && (s.types?.length ?? 0) === 0 && s.userId === undefined;
 
 export class ReplayService {
@@ -41,6 +44,10 @@ export class ReplayService {
 
   async replay(tenantId: string, name: string, selection: EventSelection): Promise<ReplayResult> {
     const consumer = this.#checked(name, selection);
+    const open = new Set((await this.store.replays.openCursors(tenantId)).filter((c) => c.consumer === name).map((c) => c.id));
+    if (open.size >= MAX_OPEN_REPLAYS) {
+      throw new AppError('REPLAY_LIMIT_REACHED', { detail: `${open.size} replays of ${name} are running for this tenant; wait for one to finish` });
+    }
     const id = newId();
     const now = Date.now();
     const cursor = (partition: number, upTo: number, sel: EventSelection): ReplayCursor => ({

@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   DOCUMENT_UNREADABLE: { status: 422, title: 'File could not be read' },
   CATALOG_SCHEMA_UNSAFE: { status: 422, title: 'Event schema is not accepted' },
   STREAM_LIMIT_REACHED: { status: 429, title: 'Too many open streams' },
+  REPLAY_LIMIT_REACHED: { status: 429, title: 'Too many replays running' },
   UPGRADE_REQUIRED: { status: 426, title: 'Upgrade required' },
   CONSUMER_UNKNOWN: { status: 404, title: 'Consumer not found' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },

@@ -37,8 +37,16 @@ const picky: ConsumerDefinition = {
   async handle(event) { applied.picky!.push(event.id); },
 };
 
+/** Holds every event until the test opens the gate: its replays stay open meanwhile. */
+let openGate: () => void = () => {};
+const gate = new Promise<void>((resolve) => { openGate = resolve; });
+const gated: ConsumerDefinition = {
+  name: 'gated', description: 'waits for the test', types: ['gate.*'], delivery: 'durable',
+  async handle() { await gate; },
+};
+
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp({}, { consumers: [() => flaky, () => ordered, () => picky] }); });
+beforeAll(async () => { t = await startTestApp({}, { consumers: [() => flaky, () => ordered, () => picky, () => gated] }); });
 afterAll(async () => { await t.close(); });
 
 const send = async (type: string, data: object, userId?: string) =>
@@ -114,6 +122,21 @@ describe('durable consumers', () => {
     expect(res.statusCode).toBe(202);
     expect(res.json().count).toBe(1);
     await eventually(async () => applied.picky!.length === before + 1);
+  });
+
+  it('lets a tenant run at most 4 replays of one consumer at once (then 429 REPLAY_LIMIT_REACHED)', async () => {
+    await send('gate.hold', {});
+    for (let i = 0; i < 4; i++) expect((await t.call('POST', '/v1/consumers/gated/replay', { types: ['gate.*'] })).statusCode).toBe(202);
+    const refused = await t.call('POST', '/v1/consumers/gated/replay', { types: ['gate.*'] });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.json().code).toBe('REPLAY_LIMIT_REACHED');
+    // Other consumers are not held back by it.
+    expect((await t.call('POST', '/v1/consumers/picky/replay', { types: ['article.*'] })).statusCode).toBe(202);
+    openGate();
+    await eventually(async () => ((await t.call('GET', '/v1/consumers')).json().items as Array<{ name: string; replaying: number }>)
+      .find((c) => c.name === 'gated')?.replaying === 0);
+    expect((await t.call('POST', '/v1/consumers/gated/replay', { types: ['gate.*'] })).statusCode).toBe(202);
   });
 
   it('answers 404 for unknown consumers and 400 for inverted ranges', async () => {

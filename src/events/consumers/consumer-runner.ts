@@ -158,8 +158,11 @@ export interface ConsumersDeps extends Omit<ConsumerRunnerDeps, 'owner' | 'signa
 
 /** The consumers this process runs (all registered, or the ones named). */
 export class Consumers {
-  /** This process in the leases: host, pid and a random part (a restarted process is a new worker). */
-  readonly owner = `${hostname()}:${process.pid}:${newId().slice(-8)}`;
+  /**
+   * This process in the leases: random (a restarted process is a new worker) and opaque, since
+   * tenant admins see partition owners; the log line at start names its host and pid.
+   */
+  readonly owner = `w-${newId().replace(/-/g, '').slice(-12)}`;
   readonly #runners = new Map<string, ConsumerRunner>();
   readonly #abort = new AbortController();
   readonly #reader: SharedLogReader;
@@ -170,6 +173,7 @@ export class Consumers {
 
   /** Starts the named consumers (all when empty); `live` picks only the live ones (API role). */
   async start(names: string[] = [], only?: 'live' | 'durable'): Promise<void> {
+    this.deps.logger.info({ worker: this.owner, host: hostname(), pid: process.pid }, 'consumer worker starting');
     const unknown = names.filter((n) => !this.deps.registry.get(n));
     if (unknown.length > 0) throw new Error(`unknown consumers: ${unknown.join(', ')}`);
     const chosen = this.deps.registry.list()
