@@ -138,7 +138,25 @@ async function connectAtStart(config: Config, store: SqlStore, publisher: EventP
   if (config.NATS_URL && publisher) await reachable('NATS', 'NATS_URL', config.NATS_URL, () => publisher.init());
 }
 
-export async function createBackends(config: Config, logger: Logger): Promise<Backends> {
+/**
+ * The backends without embedder, generators and search index: the CLI's store commands (migrate,
+ * keys, the demo loader) must not load a model, call a provider or open the index a running
+ * server holds.
+ */
+export type StoreBackends = Omit<Backends, 'embedder' | 'generator' | 'fallbackGenerator' | 'searchIndex' | 'setSearchRebuildSource'>;
+
+type Providers = Awaited<ReturnType<typeof createProviders>>;
+
+function providerPorts(providers: Providers) {
+  return {
+    embedder: providers.embedder, generator: providers.generator, fallbackGenerator: providers.fallbackGenerator,
+    searchIndex: providers.searchIndex, setSearchRebuildSource: providers.setSearchRebuildSource,
+  };
+}
+
+export async function createBackends(config: Config, logger: Logger): Promise<Backends>;
+export async function createBackends(config: Config, logger: Logger, options: { providers: false }): Promise<StoreBackends>;
+export async function createBackends(config: Config, logger: Logger, options: { providers?: boolean } = {}): Promise<Backends | StoreBackends> {
   // The embedded store and the embedded search index live in DATA_DIR.
   if (!config.DATABASE_URL || !config.QDRANT_URL) ensureWritableDir(config.DATA_DIR);
   const store = createStore(config, logger);
@@ -146,10 +164,10 @@ export async function createBackends(config: Config, logger: Logger): Promise<Ba
   const broadcast = createBroadcast(config);
   const cache = config.REDIS_URL ? createRedisCache({ url: config.REDIS_URL, keyPrefix: `${config.REDIS_KEY_PREFIX}cache:` }) : createMemoryCache({ maxEntries: 10_000 });
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 }) : null;
-  let providers: Awaited<ReturnType<typeof createProviders>>;
+  let providers: Providers | null;
   try {
     await connectAtStart(config, store, publisher, redis);
-    providers = await createProviders(config, logger);
+    providers = options.providers === false ? null : await createProviders(config, logger);
   } catch (error) {
     const closing = Promise.allSettled([publisher?.close(), broadcast.close(), cache.close(), Promise.resolve(redis?.disconnect()), store.close()]);
     await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
@@ -158,8 +176,7 @@ export async function createBackends(config: Config, logger: Logger): Promise<Ba
   redis?.on('error', (error) => logger.warn({ err: error }, 'redis (rate limits) error'));
   return {
     store, publisher, broadcast, cache, redis,
-    embedder: providers.embedder, generator: providers.generator, fallbackGenerator: providers.fallbackGenerator,
-    searchIndex: providers.searchIndex, setSearchRebuildSource: providers.setSearchRebuildSource,
+    ...(providers ? providerPorts(providers) : {}),
     describe: {
       store: store.dialect,
       publisher: publisher?.kind ?? 'none',
@@ -167,7 +184,7 @@ export async function createBackends(config: Config, logger: Logger): Promise<Ba
       broadcast: config.NATS_URL ? 'nats' : config.REDIS_URL ? 'redis' : 'local',
     },
     async close() {
-      await providers.close();
+      await providers?.close();
       await publisher?.close();
       await broadcast.close();
       await cache.close();

@@ -53,7 +53,7 @@ function fail(message: string): never {
 }
 
 async function withStore<T>(config: Config, work: (backends: Awaited<ReturnType<typeof createBackends>>) => Promise<T>): Promise<T> {
-  const backends = await createBackends(config, createLogger('warn', 'eventrag', logDestination(config)));
+  const backends = await createBackends(config, createLogger('warn', 'eventrag', logDestination(config)), { providers: false });
   try {
     // Every feature's migrations too: on a database of an earlier release the backbone's only
     // migrate once the features have adopted their names from its table.

@@ -33,7 +33,7 @@ const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 /** A short-lived admin key of `slug`, created in the store this configuration points at. */
 async function localAdminKey(config: Config, slug: string): Promise<{ key: string; id: string }> {
-  const backends = await createBackends(config, createLogger('warn'));
+  const backends = await createBackends(config, createLogger('warn'), { providers: false });
   try {
     const { migrationsOfFeatures } = await import('../../main.js');
     await backends.store.migrate(migrationsOfFeatures(backends.store.dialect));
