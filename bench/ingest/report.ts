@@ -7,27 +7,37 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { DrainResult, LoadResult } from './load.js';
 import type { RawResult } from './raw-sqlite.js';
-import type { SqliteWrites } from './sqlite-writes.js';
+import type { SqliteWrites, StatementTime } from './sqlite-writes.js';
 
 export type Release = 'before' | 'after';
 
 /** The server's SQLite writes during a measured phase, divided by the events it accepted. */
 export interface WritesPerEvent { statements: number; inserts: number; updates: number; deletes: number; rowsChanged: number; commits: number; diskPages: number }
 
-export type Measured = LoadResult & DrainResult & { writes: WritesPerEvent | null };
+export type Measured = LoadResult & DrainResult & { writes: WritesPerEvent | null; sqliteTime?: StatementTime[] };
 
 export interface Figures {
   date: Date;
   seconds: number;
   loadSeconds: number;
-  raw: RawResult;
-  bare: LoadResult;
+  /** Raw SQLite and bare Fastify, measured again before each N's phases. */
+  baselines: Array<{ consumers: number; raw: RawResult; bare: LoadResult }>;
+  /** os.loadavg() at the end (the machine may be shared). */
+  loadAverage: number[];
   runs: Array<Measured & { release: Release; consumers: number; phase: 'batch' | 'single' }>;
+}
+
+/** Time in SQLite per statement during the phase (cumulative `after` minus `before`), busiest first. */
+export function timeDelta(before: SqliteWrites | null, after: SqliteWrites | null, limit = 10): StatementTime[] {
+  if (!before || !after) return [];
+  const earlier = new Map(before.time.map((t) => [t.sql, t]));
+  return after.time.map((t) => ({ sql: t.sql, calls: t.calls - (earlier.get(t.sql)?.calls ?? 0), ms: t.ms - (earlier.get(t.sql)?.ms ?? 0) }))
+    .sort((a, b) => b.ms - a.ms).slice(0, limit);
 }
 
 export function perEvent(before: SqliteWrites | null, after: SqliteWrites | null, events: number): WritesPerEvent | null {
   if (!before || !after || events === 0) return null;
-  const d = (key: keyof SqliteWrites) => (after[key] - before[key]) / events;
+  const d = (key: Exclude<keyof SqliteWrites, 'time'>) => (after[key] - before[key]) / events;
   return {
     statements: d('statements'), inserts: d('inserts'), updates: d('updates'), deletes: d('deletes'),
     rowsChanged: d('rowsChanged'), commits: d('commits'), diskPages: d('diskBytes') / 4096,
@@ -50,9 +60,11 @@ function rows(f: Figures): string[] {
     releases.map((release) => { const m = f.runs.find((r) => r.release === release && r.consumers === consumers && r.phase === phase); return m ? value(m) : ''; });
   for (const consumers of [...new Set(f.runs.map((r) => r.consumers))]) {
     const goal = GOAL_BATCH[consumers];
+    const { raw, bare } = f.baselines.find((x) => x.consumers === consumers)!;
     const after = (phase: string) => f.runs.find((r) => r.release === 'after' && r.consumers === consumers && r.phase === phase);
-    const batchRatio = (m: Measured) => m.eventsPerSecond / f.raw.eventsPerSecond;
-    const singleRatio = (m: Measured) => m.requestsPerSecond / f.bare.requestsPerSecond;
+    const batchRatio = (m: Measured) => m.eventsPerSecond / raw.eventsPerSecond;
+    const singleRatio = (m: Measured) => m.requestsPerSecond / bare.requestsPerSecond;
+    out.push(`| N = ${consumers}: (a) raw SQLite, events/s / bare Fastify, req/s (measured before this N) | ${releases.map(() => `${n(raw.eventsPerSecond)} / ${n(bare.requestsPerSecond)}`).join(' | ')} | | |`);
     const line = (label: string, values: string[], goalText = '', met = '') => out.push(`| ${label} | ${values.join(' | ')} | ${goalText} | ${met} |`);
     const b = after('batch');
     const s = after('single');
@@ -74,8 +86,7 @@ export function figuresMarkdown(f: Figures): string {
     START,
     `Measured ${f.date.toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'cpu'}), ${Math.round(totalmem() / 2 ** 30)} GB, `
       + `Node ${process.version}; batch load ${f.loadSeconds} s, other phases ${f.seconds} s, each after a 2 s warm-up and drain.`,
-    `(a) raw SQLite inserts of the same event rows, 100 per transaction (the ceiling): **${n(f.raw.eventsPerSecond)} events/s**; `
-      + `bare Fastify route: **${n(f.bare.requestsPerSecond)} req/s**.`,
+    `Load average at the end: ${f.loadAverage.map((l) => l.toFixed(1)).join(', ')}. (a) is raw SQLite inserts of the same event rows, 100 per transaction (the ceiling).`,
     '',
     `| figure | ${releases.join(' | ')} | goal | |`,
     `|---|${releases.map(() => '---|').join('')}---|---|`,

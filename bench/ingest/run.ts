@@ -13,14 +13,14 @@
  *     [--before /path/to/other/bench-server.ts] [--json out.json] [--no-write] [--profile batch|single]
  */
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { batchBody, singleBody } from './bodies.js';
 import { drain, load, type LoadResult } from './load.js';
 import { topSelfTime } from './profile.js';
 import { rawInserts } from './raw-sqlite.js';
-import { perEvent, writeFigures, type Figures, type Measured, type Release } from './report.js';
+import { perEvent, timeDelta, writeFigures, type Figures, type Measured, type Release } from './report.js';
 import { startBare, startEventrag, type ServerOptions } from './servers.js';
 
 const { values } = parseArgs({
@@ -51,7 +51,8 @@ async function batchPhase(dataDir: string, options: ServerOptions): Promise<Meas
     measuredFromMs = performance.now() - started;
     const result = await load(url, batchBody, 100, loadSeconds, server.ingestKey);
     const lag = await drain(server.url, server.adminKey, dataDir);
-    return { ...result, ...lag, writes: perEvent(before, await server.writes(), result.requests * 100) };
+    const after = await server.writes();
+    return { ...result, ...lag, writes: perEvent(before, after, result.requests * 100), sqliteTime: timeDelta(before, after) };
   } catch (error) {
     throw new Error(`${(error as Error).message}\nserver stderr:\n${server.stderr().slice(-3000)}`, { cause: error });
   } finally {
@@ -108,6 +109,8 @@ function logMeasured(label: string, m: Measured): void {
   log(`${label}: ${fmt(m.eventsPerSecond)} events/s (${fmt(m.requestsPerSecond)} req/s), p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms; `
     + `lag ${fmt(m.backlogAtStop)} → 0 in ${m.secondsToZero.toFixed(2)} s`);
   if (w) log(`     per event: ${w.statements.toFixed(2)} write statements, ${w.rowsChanged.toFixed(2)} rows, ${w.commits.toFixed(3)} commits, ${w.diskPages.toFixed(2)} pages to disk`);
+  const total = (m.sqliteTime ?? []).reduce((sum, t) => sum + t.ms, 0);
+  for (const t of (m.sqliteTime ?? []).slice(0, 6)) log(`     ${fmt(t.ms).padStart(6)} ms in SQLite (${(100 * t.ms / total).toFixed(0)} % of the top 10), ${fmt(t.calls)} calls: ${t.sql.replace(/\s+/g, ' ').slice(0, 110)}`);
 }
 
 async function main(): Promise<void> {
@@ -115,26 +118,31 @@ async function main(): Promise<void> {
     + `batch load ${loadSeconds} s, other phases ${seconds} s; N = ${consumerCounts.join(', ')}`);
   if (values.profile) return profile(values.profile);
 
-  const raw = await rawInserts(dir, seconds);
-  log(`(a)  raw SQLite, events rows, 100/txn: ${fmt(raw.eventsPerSecond)} events/s`);
-  const bare = await barePhase();
-  log(`(c0) bare Fastify route: ${fmt(bare.requestsPerSecond)} req/s, p50 ${bare.p50Ms} ms, p99 ${bare.p99Ms} ms`);
+  // The baselines run again before each N's phases, so each ratio has one measured next to it
+  // (on a shared machine the load moves between phases).
+  const baselines: Figures['baselines'] = [];
   const releases: Array<[Release, string]> = [...(values.before ? [['before', values.before] as [Release, string]] : []), ['after', SCRIPT]];
   const runs: Figures['runs'] = [];
   for (const consumers of consumerCounts) {
+    const raw = await rawInserts(mkdtempSync(join(dir, 'raw-')), seconds);
+    log(`(a)  raw SQLite, events rows, 100/txn: ${fmt(raw.eventsPerSecond)} events/s`);
     for (const [release, script] of releases) {
       const batch = await batchPhase(join(dir, `batch-${release}-${consumers}`), { script, consumers });
       logMeasured(`(b)  ${release}, N = ${consumers}, POST /v1/events/batch ×100`, batch);
       runs.push({ release, consumers, phase: 'batch', ...batch });
     }
+    const bare = await barePhase();
+    log(`(c0) bare Fastify route: ${fmt(bare.requestsPerSecond)} req/s, p50 ${bare.p50Ms} ms, p99 ${bare.p99Ms} ms`);
+    baselines.push({ consumers, raw, bare });
     for (const [release, script] of releases) {
       const single = await singlePhase(join(dir, `single-${release}-${consumers}`), { script, consumers });
       logMeasured(`(c)  ${release}, N = ${consumers}, POST /v1/events`, single);
       runs.push({ release, consumers, phase: 'single', ...single });
     }
   }
-  const figures: Figures = { date: new Date(), seconds, loadSeconds, raw, bare, runs };
+  const figures: Figures = { date: new Date(), seconds, loadSeconds, baselines, runs, loadAverage: loadavg() };
   for (const r of runs) {
+    const { raw, bare } = baselines.find((b) => b.consumers === r.consumers)!;
     const ratio = r.phase === 'batch' ? r.eventsPerSecond / raw.eventsPerSecond : r.requestsPerSecond / bare.requestsPerSecond;
     log(`ratio ${r.release} N = ${r.consumers} ${r.phase === 'batch' ? '(b)/(a)' : '(c)/bare'} = ${ratio.toFixed(2)}${r.phase === 'batch' ? `, lag → 0 in ${r.secondsToZero.toFixed(2)} s` : ''}`);
   }

@@ -21,11 +21,16 @@ export interface SqliteWrites {
   rowsChanged: number;
   /** Bytes this process caused to be written to storage (`write_bytes` of /proc/self/io). */
   diskBytes: number;
+  /** Time in SQLite per statement text (the profile attributes it all to the caller), busiest first. */
+  time: StatementTime[];
 }
+
+export interface StatementTime { sql: string; calls: number; ms: number }
 
 const counts = { inserts: 0, updates: 0, deletes: 0, commits: 0 };
 let connection: BetterSqlite3.Database | null = null;
 const kindOf = new Map<string, keyof typeof counts | null>();
+const timeOf = new Map<string, StatementTime>();
 
 function classify(source: string): keyof typeof counts | null {
   let kind = kindOf.get(source);
@@ -51,7 +56,15 @@ export function countSqliteWrites(): void {
         counts[kind] += 1;
         if (kind !== 'commits') connection ??= this.database;
       }
-      return original.apply(this, args);
+      const started = performance.now();
+      try {
+        return original.apply(this, args);
+      } finally {
+        const entry = timeOf.get(this.source) ?? { sql: this.source, calls: 0, ms: 0 };
+        entry.calls += 1;
+        entry.ms += performance.now() - started;
+        timeOf.set(this.source, entry);
+      }
     };
   }
 }
@@ -63,5 +76,6 @@ function diskBytes(): number {
 
 export function sqliteWrites(): SqliteWrites {
   const rowsChanged = connection ? Number(connection.prepare('select total_changes()').pluck().get()) : 0;
-  return { ...counts, statements: counts.inserts + counts.updates + counts.deletes, rowsChanged, diskBytes: diskBytes() };
+  const time = [...timeOf.values()].sort((a, b) => b.ms - a.ms).slice(0, 40).map((t) => ({ ...t }));
+  return { ...counts, statements: counts.inserts + counts.updates + counts.deletes, rowsChanged, diskBytes: diskBytes(), time };
 }
