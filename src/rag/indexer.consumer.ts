@@ -31,7 +31,7 @@ export interface IndexerDeps {
 
 /** Collections (existing or to be created from a template) that an event type feeds, with the rule. */
 async function targetsOf(deps: IndexerDeps, event: EventRecord): Promise<Array<{ collection: Collection; rule: SourceRule }>> {
-  const existing = await deps.collections.list(event.tenantId);
+  const existing = await deps.collections.listAsOf(event.tenantId, event.receivedAt);
   const targets = existing.flatMap((collection) => collection.settings.sources.filter((s) => s.type === event.type).map((rule) => ({ collection, rule })));
   for (const template of TEMPLATES) {
     if (!template.autoCreate || existing.some((c) => c.name === template.name)) continue;
@@ -65,7 +65,7 @@ function skipped(deps: IndexerDeps, logger: Logger, reason: string, context: Rec
 
 async function applyDocumentEvent(deps: IndexerDeps, event: EventRecord): Promise<void> {
   const data = event.data as DocumentEventData;
-  const collection = (await deps.collections.list(event.tenantId)).find((c) => c.name === data.collection);
+  const collection = (await deps.collections.listAsOf(event.tenantId, event.receivedAt)).find((c) => c.name === data.collection);
   if (!collection) {
     deps.logger.info({ collection: data.collection }, 'document event for a collection that no longer exists');
     return;

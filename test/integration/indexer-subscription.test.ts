@@ -37,7 +37,12 @@ afterAll(async () => {
 });
 
 describe('indexer subscription at run time', () => {
-  it('a collection created after the worker started is fed by it', async () => {
+  it('a collection created after the worker started is fed by it, even while the worker holds the tenant\'s collections', async () => {
+    // The worker reads the tenant's collections for this event (and would keep them a while).
+    expect((await api.call('POST', '/v1/collections', { name: 'kb', template: 'policies' })).statusCode).toBe(201);
+    await api.call('PUT', '/v1/collections/kb/documents/p1?wait=true', { title: 'Travel', body: 'Trains under 600 km.' });
+    await eventually(async () => (await api.call('GET', '/v1/collections/kb/documents/p1')).statusCode === 200);
+
     const created = await api.call('POST', '/v1/collections', {
       name: 'tickets', textFields: ['title'], sources: [{ type: 'ticket.opened', op: 'upsert', idField: 'ticketId' }],
     });

@@ -55,17 +55,35 @@ function withOwnerField(metadata: CollectionSettings['metadata'], scope: Collect
 /** Settings whose change invalidates the index (chunks or vectors differ). */
 const indexShape = (c: Collection) => JSON.stringify([c.settings.textFields, c.settings.titleField, c.settings.metadata, c.settings.chunking, c.settings.language, scopeOf(c), c.embedderModel]);
 
+/** Allowance for clocks of different processes (receipt times come from the API process). */
+const CLOCK_SKEW_MS = 5_000;
+
 export class CollectionsService {
-  readonly #byTenant = new LRUCache<string, Collection[]>({ max: 10_000, ttl: 5_000 });
+  readonly #byTenant = new LRUCache<string, { list: Collection[]; loadedAt: number }>({ max: 10_000, ttl: 5_000 });
 
   constructor(private readonly deps: CollectionsServiceDeps) {}
 
+  /** The tenant's collections, possibly a few seconds old (another process may have changed them). */
   async list(tenantId: string): Promise<Collection[]> {
+    return (this.#byTenant.get(tenantId) ?? (await this.#load(tenantId))).list;
+  }
+
+  /**
+   * The tenant's collections as they were at `receivedAt` or later: the indexer passes an event's
+   * receipt time, so a collection created (in any process) before the event was received is
+   * never missing from a cached list and the event never skipped for it.
+   */
+  async listAsOf(tenantId: string, receivedAt: number): Promise<Collection[]> {
     const cached = this.#byTenant.get(tenantId);
-    if (cached) return cached;
-    const list = await this.deps.repo.list(tenantId);
-    this.#byTenant.set(tenantId, list);
-    return list;
+    if (cached && cached.loadedAt > receivedAt + CLOCK_SKEW_MS) return cached.list;
+    return (await this.#load(tenantId)).list;
+  }
+
+  async #load(tenantId: string): Promise<{ list: Collection[]; loadedAt: number }> {
+    const loadedAt = Date.now();
+    const entry = { list: await this.deps.repo.list(tenantId), loadedAt };
+    this.#byTenant.set(tenantId, entry);
+    return entry;
   }
 
   async get(tenantId: string, name: string): Promise<Collection> {
