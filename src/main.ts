@@ -75,7 +75,7 @@ export interface App {
   http: FastifyInstance | null;
   /** Set when this start created the demo tenant: its keys, shown once. */
   demo: DemoCredentials | null;
-  /** Starts the relay and, unless the role is `api`, the consumers. */
+  /** Starts this process's consumers: the live ones in the `api` role, the durable ones in `worker`, all in `all`. */
   startWorkers(consumers?: string[]): Promise<void>;
   /** Graceful stop: no new requests, in-flight deliveries finish or are handed back. */
   stop(): Promise<void>;
@@ -135,7 +135,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       metrics.consumerLagSeconds.set({ consumer: lag.consumer.name }, lag.lagSeconds);
     }
   };
-  const health = async () => ({ store: await store.ready(), ...(publisher ? { publisher: await publisher.ready() } : {}) });
+  // The publisher matters where the nats-publisher consumer runs: an API process ingests without it.
+  const health = async () => ({ store: await store.ready(), ...(publisher && config.ROLE !== 'api' ? { publisher: await publisher.ready() } : {}) });
 
   const http = config.ROLE === 'worker' ? await buildOpsServer({ logger, metrics, health, beforeScrape: updateLag }) : await buildServer({
     config, logger, metrics, authenticator, tracker, health, beforeScrape: updateLag, rateLimitRedis: backends.redis ?? undefined,

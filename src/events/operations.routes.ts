@@ -118,7 +118,7 @@ export async function operationsRoutes(fastify: FastifyInstance, options: Operat
     const body = request.body ?? {};
     const selection = toSelection(body);
     if (body.dryRun) return { count: await replay.count(request.principal.tenant.id, name, selection), dryRun: true as const };
-    const result = await replay.replay(request.principal.tenant.id, name, selection);
+    const result = await replay.replay(request.principal.tenant.id, name, selection, { limited: true });
     request.log.info({ consumer: name, count: result.count, mode: result.mode }, 'replay requested');
     return reply.status(202).send(result);
   });

@@ -42,12 +42,14 @@ export class ReplayService {
     return this.store.events.count(tenantId, consumer.rebuildTenant ? {} : selection);
   }
 
-  async replay(tenantId: string, name: string, selection: EventSelection): Promise<ReplayResult> {
+  /**
+   * `limited`: the operations API's replays are bounded per tenant and consumer; the server's own
+   * (a collection rebuilt after its settings or the embedder changed) must not be refused
+   * halfway, once the collection has been cleared.
+   */
+  async replay(tenantId: string, name: string, selection: EventSelection, options: { limited?: boolean } = {}): Promise<ReplayResult> {
     const consumer = this.#checked(name, selection);
-    const open = new Set((await this.store.replays.openCursors(tenantId)).filter((c) => c.consumer === name).map((c) => c.id));
-    if (open.size >= MAX_OPEN_REPLAYS) {
-      throw new AppError('REPLAY_LIMIT_REACHED', { detail: `${open.size} replays of ${name} are running for this tenant; wait for one to finish` });
-    }
+    if (options.limited) await this.#withinLimit(tenantId, name);
     const id = newId();
     const now = Date.now();
     const cursor = (partition: number, upTo: number, sel: EventSelection): ReplayCursor => ({
@@ -88,6 +90,13 @@ export class ReplayService {
     const count = await this.store.failures.retryDead(tenantId, name, Date.now());
     this.wake();
     return count;
+  }
+
+  async #withinLimit(tenantId: string, name: string): Promise<void> {
+    const open = new Set((await this.store.replays.openCursors(tenantId)).filter((c) => c.consumer === name).map((c) => c.id));
+    if (open.size >= MAX_OPEN_REPLAYS) {
+      throw new AppError('REPLAY_LIMIT_REACHED', { detail: `${open.size} replays of ${name} are running for this tenant; wait for one to finish` });
+    }
   }
 
   #checked(name: string, selection: EventSelection): ConsumerDefinition {

@@ -15,7 +15,7 @@ export async function healthRoutes(app: FastifyInstance, options: { health: Heal
   app.get('/health/ready', {
     config: { public: true },
     schema: {
-      tags: ['health'], summary: 'Store reachable, migrations current, bus connected',
+      tags: ['health'], summary: 'Store reachable, migrations current, publisher connected (where it runs)',
       response: { 200: Type.Object({ status: Type.String(), components: Type.Record(Type.String(), ComponentSchema) }), 503: Type.Object({ status: Type.String(), components: Type.Record(Type.String(), ComponentSchema) }) },
     },
   }, async (_request, reply) => {

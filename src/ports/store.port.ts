@@ -175,7 +175,7 @@ export interface PositionStore {
   list(consumer?: string, tx?: StoreTx): Promise<ConsumerPosition[]>;
   /**
    * Records `owner` as a live member, renews its leases, gives back those above its fair share of
-   * the members seen within `leaseMs` (the ones in `busy` last), takes free or expired partitions
+   * the members seen within `leaseMs` (its highest-numbered first), takes free or expired partitions
    * up to it. Returns the partitions `owner` holds after the call.
    */
   acquire(consumer: string, owner: string, now: number, leaseMs: number, partitions: number): Promise<number[]>;

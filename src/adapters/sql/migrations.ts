@@ -334,6 +334,12 @@ async function carryOverDeliveries(db: Kysely<any>, _dialect: SqlDialect): Promi
     const position = floors.length > 0 ? Math.min(...floors) - 1 : head;
     await sql`insert into consumer_positions (consumer, partition, position, owner, lease_until, updated_at)
       values (${row.consumer}, 0, ${position}, null, null, ${now})`.execute(db);
+    // Events above the position that were done already become `done` rows: the consumer skips
+    // them (a count must not be applied twice) and their attempts stay visible.
+    await sql`insert into consumer_failures (consumer, event_id, tenant_id, seq, partition, ordering_key, status, attempts, last_error, next_attempt_at, updated_at)
+      select d.consumer, d.event_id, d.tenant_id, e.seq, 0, d.ordering_key, 'done', d.attempts, d.last_error, null, d.updated_at
+      from deliveries d join events e on e.id = d.event_id
+      where d.consumer = ${row.consumer} and d.status = 'done' and e.seq > ${position}`.execute(db);
   }
   await sql`insert into consumer_failures (consumer, event_id, tenant_id, seq, partition, ordering_key, status, attempts, last_error, next_attempt_at, updated_at)
     select d.consumer, d.event_id, d.tenant_id, e.seq, 0, d.ordering_key, 'dead', d.attempts, d.last_error, null, d.updated_at

@@ -33,7 +33,7 @@ export interface ConsumerDefinition {
   /** Type patterns such as `*`, `article.*`, `order.placed`. */
   types: string[];
   /**
-   * Runtime subscription: when given, called before each read of the log, and its patterns
+   * Runtime subscription: when given, called after each read of the log, and its patterns
    * replace `types` (a collection's sources, a tenant's webhook subscriptions). It must read
    * current state (not a cache older than the events it filters), or events are skipped.
    */

@@ -30,8 +30,8 @@ export interface PartitionWorkerDeps {
 /** A position not yet written is written at the latest after this long (events of other partitions only). */
 const LAZY_ADVANCE_MS = 1_000;
 const RETRIES_PER_STEP = 32;
-/** Exception rows above a position (from the previous release) remembered to be skipped. */
-const CARRIED_MAX = 10_000;
+/** Exception rows above the position (carried over from the previous release) loaded at once, to be skipped. */
+const CARRIED_PAGE = 10_000;
 
 export class PartitionWorker {
   #position = 0;
@@ -40,7 +40,11 @@ export class PartitionWorker {
   /** Ordering keys with a failed or parked event: their later events wait behind it. */
   readonly #blocked = new Set<string>();
   readonly #carried = new Set<string>();
+  /** Seq up to which `#carried` is complete (a full page may have left more above it). */
+  #carriedUpTo = Infinity;
   #running = false;
+  /** Set when the store no longer gives this worker its partition: it may not move the position again. */
+  #revoked = false;
   #pumping = false;
   #again = false;
   #failures = 0;
@@ -59,7 +63,7 @@ export class PartitionWorker {
     this.#position = this.#written = row?.position ?? 0;
     this.#writtenAt = Date.now();
     for (const r of await store.failures.blocking(this.#name, this.partition)) if (r.orderingKey !== null) this.#blocked.add(r.orderingKey);
-    for (const r of await store.failures.above(this.#name, this.#position, CARRIED_MAX)) this.#carried.add(r.eventId);
+    await this.#loadCarried();
     this.#running = true;
     this.wake();
   }
@@ -69,6 +73,16 @@ export class PartitionWorker {
     this.#running = false;
     clearTimeout(this.#timer);
     await Promise.race([this.#idle, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+  }
+
+  /**
+   * The partition is no longer this worker's (given back, taken over, or freed by a reset): it
+   * stops, and a step still in flight fails at its advance (a projection's writes roll back),
+   * even if this process takes the partition again meanwhile with a new worker.
+   */
+  revoke(): void {
+    this.#revoked = true;
+    void this.stop(0);
   }
 
   readonly wake = (): void => {
@@ -111,6 +125,7 @@ export class PartitionWorker {
       return 0;
     }
     const last = entries.at(-1)!.seq;
+    if (last > this.#carriedUpTo) await this.#loadCarried();
     const types = await this.deps.types();
     const consumer = this.deps.handling.consumer;
     const mine = entries.filter((e) => partitionOf(consumer, e) === this.partition && anyTypeMatches(types, e.type) && !this.#carried.has(e.id));
@@ -258,12 +273,20 @@ export class PartitionWorker {
     }
   }
 
+  async #loadCarried(): Promise<void> {
+    const rows = await this.deps.store.failures.above(this.#name, this.#position, CARRIED_PAGE);
+    this.#carried.clear();
+    for (const r of rows) this.#carried.add(r.eventId);
+    this.#carriedUpTo = rows.length === CARRIED_PAGE ? rows.at(-1)!.seq : Infinity;
+  }
+
   #isBlocked(event: LogEntry): boolean {
     const key = orderingKeyOf(this.deps.handling.consumer, event);
     return key !== null && this.#blocked.has(key);
   }
 
   async #advance(position: number, tx: StoreTx): Promise<void> {
+    if (this.#revoked) throw new LeaseLostError(this.#name, this.partition);
     const now = Date.now();
     if (!(await this.deps.store.positions.advance(this.#name, this.partition, this.deps.owner, position, now, tx))) {
       throw new LeaseLostError(this.#name, this.partition);

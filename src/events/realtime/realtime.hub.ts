@@ -25,8 +25,8 @@ export interface StreamClient {
 interface LivePayload { id: string; tenantId: string; type: string; userId: string | null; json: string }
 
 /**
- * Event ids recently fanned out. With several processes on one store, two relays can hand the
- * same outbox rows to their live consumers before either deletes them; clients see each event once.
+ * Event ids recently fanned out. The realtime consumer is at least once (after a crash or a
+ * partition moving to another process, a batch may be read again); clients see each event once.
  */
 const RECENT_IDS = 10_000;
 

@@ -15,7 +15,7 @@ import { subjectScheme, type SubjectScheme } from './nats.subjects.js';
 export interface NatsBusConfig {
   /** `nats://host:port`, or several separated by commas. */
   url: string;
-  /** JetStream stream holding relayed events and replays (default `EVENTRAG`). */
+  /** JetStream stream holding the published events (default `EVENTRAG`). */
   stream?: string;
   /** Prefix of every subject (default none); lets several deployments or test runs share a server. */
   subjectPrefix?: string;

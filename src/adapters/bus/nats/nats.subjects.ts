@@ -1,7 +1,7 @@
 /**
  * Subject and name scheme of the NATS adapters.
  *
- * - relayed events: `<prefix>evt.<tenantId>.<type>`; a type's dots are subject token separators,
+ * - published events: `<prefix>evt.<tenantId>.<type>`; a type's dots are subject token separators,
  *   so `article.created` is two tokens and the pattern `article.*` (our prefix semantics, see
  *   platform/patterns.ts) becomes `evt.*.article.>` — NATS `>` matches one or more tokens, which is
  *   exactly "starts with `article.`".
