@@ -73,7 +73,7 @@ function rebuildSource(repo: RagStore, embedder: Embedder): RebuildSource {
 /** Builds the feature's parts; `retrievalFeature.setup` is this. */
 export async function createRetrieval(ctx: FeatureContext): Promise<FeatureParts<RetrievalApi>> {
   const { config, cache, logger, embedder, searchIndex: index } = ctx;
-  const repo = new SqlRagStore(ctx.db, ctx.dialect);
+  const repo = new SqlRagStore(ctx.db);
   ctx.setSearchRebuildSource(rebuildSource(repo, embedder));
   const collections = new CollectionsService({ repo, index, embedder, cache, replay: ctx.replay });
   const documentIndexer = new DocumentIndexer({ repo, index, embedderFor: () => embedder, cache });

@@ -9,7 +9,6 @@ import { AppError } from '../platform/errors.js';
 import type { Cache } from '../ports/cache.port.js';
 import type { SearchIndex } from '../ports/search-index.port.js';
 import { searchNamespace } from './documents/document-indexer.js';
-import { OWNER_FIELD, scopeOf } from './member-view.js';
 import type { CollectionDocument, RagStore } from './store/rag.store.js';
 
 export interface RetrievalPrivacyDeps {
@@ -18,10 +17,6 @@ export interface RetrievalPrivacyDeps {
   cache: Cache;
 }
 
-async function documentsAbout(repo: RagStore, tenantId: string, userId: string): Promise<CollectionDocument[]> {
-  const perUser = (await repo.list(tenantId)).filter((c) => scopeOf(c) === 'user').map((c) => c.name);
-  return repo.userDocuments(tenantId, userId, perUser, OWNER_FIELD);
-}
 
 function byCollection(documents: CollectionDocument[]): Map<string, string[]> {
   const groups = new Map<string, string[]>();
@@ -39,7 +34,7 @@ export function retrievalPrivacy(deps: RetrievalPrivacyDeps): PrivacyHooks {
   return {
     async eraseUser(tenantId, userId) {
       let erased = 0;
-      for (const [collection, ids] of byCollection(await documentsAbout(deps.repo, tenantId, userId))) {
+      for (const [collection, ids] of byCollection(await deps.repo.userDocuments(tenantId, userId))) {
         // Index first: a failure leaves the stored rows, so a retry finds the documents again.
         await deps.index.deleteDocuments({ tenantId, collection, documentIds: ids }).catch(ignoreMissingIndex);
         erased += await deps.repo.deleteDocuments(tenantId, collection, ids);
@@ -48,7 +43,7 @@ export function retrievalPrivacy(deps: RetrievalPrivacyDeps): PrivacyHooks {
       return erased;
     },
     async exportUser(tenantId, userId) {
-      const documents = (await documentsAbout(deps.repo, tenantId, userId)).filter((d) => !d.document.deleted);
+      const documents = (await deps.repo.userDocuments(tenantId, userId)).filter((d) => !d.document.deleted);
       return {
         documents: documents.map(({ collection, document }) => ({
           collection, id: document.id, fields: document.fields, updatedAt: new Date(document.updatedAt).toISOString(),

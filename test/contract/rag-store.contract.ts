@@ -22,7 +22,7 @@ const collection = (tenantId: string, name: string, types: string[] = [], scope:
 });
 
 const doc = (id: string, over: Partial<StoredDocument> = {}): StoredDocument => ({
-  id, fields: { text: `text of ${id}` }, contentHash: `h-${id}`, sourceEventId: `e-${id}`, deleted: false, updatedAt: 2_000, writer: null, ...over,
+  id, fields: { text: `text of ${id}` }, contentHash: `h-${id}`, sourceEventId: `e-${id}`, deleted: false, updatedAt: 2_000, writer: null, owner: null, ...over,
 });
 
 export function describeRagStoreContract(name: string, factory: () => Promise<RagStoreHarness>): void {
@@ -116,37 +116,36 @@ export function describeRagStoreContract(name: string, factory: () => Promise<Ra
     });
 
     describe('userDocuments (privacy)', () => {
-      const owned = (owner: unknown) => ({ fields: { text: 'x', userId: owner } });
+      const owned = (owner: string) => ({ fields: { text: 'x', userId: owner }, owner });
       beforeAll(async () => {
         await store().putDocument('p1', 'notes', doc('n1', owned('alice')));
         await store().putDocument('p1', 'notes', doc('n2', owned('bob')));
         await store().putDocument('p1', 'notes', doc('n3', owned('a"l\'ice$.%')));
-        // A shared collection whose documents carry a userId field: not ownership.
-        await store().putDocument('p1', 'shared', doc('s1', owned('alice')));
+        // A shared collection's documents may carry a userId field: without the owner column it is not ownership.
+        await store().putDocument('p1', 'shared', doc('s1', { fields: { text: 'x', userId: 'alice' } }));
         await store().putDocument('p1', 'shared', doc('s2', { writer: 'alice' }));
         await store().putDocument('p1', 'shared', doc('s3', { writer: 'bob' }));
         await store().putDocument('p1', 'shared', doc('s4', { writer: 'alice', fields: null, deleted: true }));
         await store().putDocument('p2', 'notes', doc('n1', owned('alice')));
         await store().putDocument('p2', 'shared', doc('s2', { writer: 'alice' }));
       });
-      const ids = async (tenantId: string, userId: string, perUser: string[]) =>
-        (await store().userDocuments(tenantId, userId, perUser, 'userId')).map((d) => `${d.collection}/${d.document.id}`);
+      const ids = async (tenantId: string, userId: string) =>
+        (await store().userDocuments(tenantId, userId)).map((d) => `${d.collection}/${d.document.id}`);
 
-      it('finds what the user owns in per-user collections and wrote in shared ones, in this tenant only', async () => {
-        expect(await ids('p1', 'alice', ['notes'])).toEqual(['notes/n1', 'shared/s2', 'shared/s4']);
-        expect(await ids('p1', 'bob', ['notes'])).toEqual(['notes/n2', 'shared/s3']);
-        expect(await ids('p2', 'alice', ['notes'])).toEqual(['notes/n1', 'shared/s2']);
+      it('finds what the user owns and what they wrote, in this tenant only, each once', async () => {
+        expect(await ids('p1', 'alice')).toEqual(['notes/n1', 'shared/s2', 'shared/s4']);
+        expect(await ids('p1', 'bob')).toEqual(['notes/n2', 'shared/s3']);
+        expect(await ids('p2', 'alice')).toEqual(['notes/n1', 'shared/s2']);
+        await store().putDocument('p1', 'notes', doc('n4', { ...owned('carol'), writer: 'carol' }));
+        expect(await ids('p1', 'carol')).toEqual(['notes/n4']);
+        expect((await store().getDocument('p1', 'notes', 'n4'))?.owner).toBe('carol');
       });
 
-      it('matches the owner exactly (quotes and JSON path characters are values)', async () => {
-        expect(await ids('p1', 'a"l\'ice$.%', ['notes'])).toEqual(['notes/n3']);
-        expect(await ids('p1', 'ali', ['notes'])).toEqual([]);
-        expect(await ids('p1', '%', ['notes'])).toEqual([]);
-      });
-
-      it('without per-user collections only written documents count', async () => {
-        expect(await ids('p1', 'alice', [])).toEqual(['shared/s2', 'shared/s4']);
-        expect(await ids('p1', 'nobody', ['notes', 'shared'])).toEqual([]);
+      it('matches the user exactly (quotes and pattern characters are values)', async () => {
+        expect(await ids('p1', 'a"l\'ice$.%')).toEqual(['notes/n3']);
+        expect(await ids('p1', 'ali')).toEqual([]);
+        expect(await ids('p1', '%')).toEqual([]);
+        expect(await ids('p1', 'nobody')).toEqual([]);
       });
     });
   });

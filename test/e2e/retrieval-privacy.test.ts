@@ -51,7 +51,7 @@ describe('retrieval privacy hooks', () => {
   it('erase removes them from the store and the index, leaves other users and tenants alone', async () => {
     const other = (await t.app.backends.store.tenants.ensure('other-tenant')).tenant.id;
     await t.app.retrieval.repo.putDocument(other, 'reviews', {
-      id: 'r-alice', fields: { text: 'elsewhere' }, contentHash: 'h', sourceEventId: 'e', deleted: false, updatedAt: 1, writer: 'alice',
+      id: 'r-alice', fields: { text: 'elsewhere' }, contentHash: 'h', sourceEventId: 'e', deleted: false, updatedAt: 1, writer: 'alice', owner: null,
     });
 
     const result = await t.app.privacy.eraseUser(tenantId, 'alice');

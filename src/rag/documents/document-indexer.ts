@@ -9,7 +9,7 @@ import type { SearchIndex } from '../../ports/search-index.port.js';
 import { chunkText } from '../../text/chunker.js';
 import type { Collection, RagStore } from '../store/rag.store.js';
 import { documentContent } from './document-text.js';
-import { ownerOf } from '../member-view.js';
+import { ownerOf, scopeOf } from '../member-view.js';
 
 export type WriteOutcome = 'indexed' | 'unchanged' | 'deleted' | 'stale' | 'refused';
 
@@ -85,7 +85,7 @@ export class DocumentIndexer {
     const now = Date.now();
     if (write.fields === null) {
       await index.deleteDocuments({ ...ref, documentIds: [documentId] });
-      await repo.putDocument(ref.tenantId, ref.collection, { id: documentId, fields: null, contentHash: null, sourceEventId: eventId, deleted: true, updatedAt: now, writer });
+      await repo.putDocument(ref.tenantId, ref.collection, { id: documentId, fields: null, contentHash: null, sourceEventId: eventId, deleted: true, updatedAt: now, writer, owner: null });
       await this.deps.cache.bump(searchNamespace(ref.tenantId, ref.collection));
       return 'deleted';
     }
@@ -105,7 +105,9 @@ export class DocumentIndexer {
         });
       }
     }
-    await repo.putDocument(ref.tenantId, ref.collection, { id: documentId, fields: write.fields, contentHash: content.contentHash, sourceEventId: eventId, deleted: false, updatedAt: now, writer });
+    // The owner column mirrors the owner metadata of a per-user collection (privacy lookups).
+    const owner = scopeOf(collection) === 'user' ? ownerOf(write.fields) : null;
+    await repo.putDocument(ref.tenantId, ref.collection, { id: documentId, fields: write.fields, contentHash: content.contentHash, sourceEventId: eventId, deleted: false, updatedAt: now, writer, owner });
     if (!unchanged) await this.deps.cache.bump(searchNamespace(ref.tenantId, ref.collection));
     return unchanged ? 'unchanged' : 'indexed';
   }

@@ -1,9 +1,8 @@
 /**
  * The RagStore adapter: one Kysely implementation for SQLite and PostgreSQL (the feature's tables
- * live in the backbone's database). Only the JSON read of a document's owner differs by dialect.
+ * live in the backbone's database; what differs by dialect is in the migrations).
  */
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { SqlDialect } from '../../feature.js';
+import { sql, type Kysely } from 'kysely';
 import type { CollectionSettings } from '../collections/collection.schemas.js';
 import { sourceTypesOf, type RagDatabase } from './rag.migrations.js';
 import type { Collection, CollectionDocument, RagStore, StoredDocument } from './rag.store.js';
@@ -15,6 +14,7 @@ const toCollection = (r: RagDatabase['collections']): Collection => ({
 const toDocument = (r: RagDatabase['documents']): StoredDocument => ({
   id: r.id, fields: r.fields === null ? null : (JSON.parse(r.fields) as Record<string, unknown>), contentHash: r.content_hash,
   sourceEventId: r.source_event_id, deleted: Number(r.deleted) === 1, updatedAt: Number(r.updated_at), writer: r.writer ?? null,
+  owner: r.user_id ?? null,
 });
 
 /** The collection's source types as rows (the caller has removed the old ones). */
@@ -26,11 +26,9 @@ async function writeSources(db: Kysely<RagDatabase>, c: Collection): Promise<voi
 
 export class SqlRagStore implements RagStore {
   readonly #db: Kysely<RagDatabase>;
-  readonly #dialect: SqlDialect;
 
-  constructor(db: Kysely<any>, dialect: SqlDialect) {
+  constructor(db: Kysely<any>) {
     this.#db = db as Kysely<RagDatabase>;
-    this.#dialect = dialect;
   }
 
   async list(tenantId: string): Promise<Collection[]> {
@@ -92,11 +90,11 @@ export class SqlRagStore implements RagStore {
     const values = {
       tenant_id: tenantId, collection, id: doc.id, fields: doc.fields === null ? null : JSON.stringify(doc.fields),
       content_hash: doc.contentHash, source_event_id: doc.sourceEventId, deleted: doc.deleted ? 1 : 0, updated_at: doc.updatedAt,
-      writer: doc.writer,
+      writer: doc.writer, user_id: doc.owner,
     };
     await this.#db.insertInto('documents').values(values)
       .onConflict((oc) => oc.columns(['tenant_id', 'collection', 'id']).doUpdateSet({
-        fields: values.fields, content_hash: values.content_hash, source_event_id: values.source_event_id, deleted: values.deleted, updated_at: values.updated_at, writer: values.writer,
+        fields: values.fields, content_hash: values.content_hash, source_event_id: values.source_event_id, deleted: values.deleted, updated_at: values.updated_at, writer: values.writer, user_id: values.user_id,
       }))
       .execute();
   }
@@ -126,22 +124,11 @@ export class SqlRagStore implements RagStore {
     return Number(result.numDeletedRows);
   }
 
-  async userDocuments(tenantId: string, userId: string, perUserCollections: string[], ownerField: string): Promise<CollectionDocument[]> {
-    const owner = this.#jsonText('fields', ownerField);
-    const rows = await this.#db.selectFrom('documents').selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where((eb) => eb.or([
-        eb('writer', '=', userId),
-        ...(perUserCollections.length > 0 ? [eb.and([eb('collection', 'in', perUserCollections), eb(owner, '=', userId)])] : []),
-      ]))
-      .orderBy('collection').orderBy('id').execute();
+  async userDocuments(tenantId: string, userId: string): Promise<CollectionDocument[]> {
+    // Two index lookups ((tenant_id, user_id) and (tenant_id, writer)), not a scan of the tenant.
+    const owned = this.#db.selectFrom('documents').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId);
+    const written = this.#db.selectFrom('documents').selectAll().where('tenant_id', '=', tenantId).where('writer', '=', userId);
+    const rows = await owned.union(written).orderBy('collection').orderBy('id').execute();
     return rows.map((r) => ({ collection: r.collection, document: toDocument(r) }));
-  }
-
-  /** The text value of a top-level key of a JSON text column. */
-  #jsonText(column: 'fields', key: string): RawBuilder<string | null> {
-    return this.#dialect === 'postgres'
-      ? sql<string | null>`(${sql.ref(column)}::jsonb ->> ${key})`
-      : sql<string | null>`json_extract(${sql.ref(column)}, ${`$.${key}`})`;
   }
 }

@@ -25,6 +25,8 @@ export interface StoredDocument {
   updatedAt: number;
   /** The member whose event wrote this version (shared collections), or null (admin, ingest, older writes). */
   writer: string | null;
+  /** The owner in a per-user collection (the `userId` metadata); null in shared collections and for tombstones. */
+  owner: string | null;
 }
 
 /** A stored document with the collection it belongs to (privacy hooks). */
@@ -63,8 +65,8 @@ export interface RagStore {
   /** Removes the named documents (tombstones included); returns how many rows went. */
   deleteDocuments(tenantId: string, collection: string, ids: string[]): Promise<number>;
   /**
-   * Live documents about one user: in the named per-user collections those the user owns (the
-   * `ownerField` of their fields), in any collection those the user wrote as a member.
+   * Stored documents about one user (tombstones included): those they own in per-user
+   * collections and those they wrote as a member, by collection and id.
    */
-  userDocuments(tenantId: string, userId: string, perUserCollections: string[], ownerField: string): Promise<CollectionDocument[]>;
+  userDocuments(tenantId: string, userId: string): Promise<CollectionDocument[]>;
 }
