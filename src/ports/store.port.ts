@@ -61,7 +61,8 @@ export interface EventListFilter extends EventSelection {
 }
 
 /** Event field whose value is a consumer's ordering key. */
-export type OrderingField = 'userId' | 'sessionId' | 'subject';
+/** The event field a consumer orders by: its events with one value are applied one at a time, in log order. */
+export type OrderingField = 'tenantId' | 'userId' | 'sessionId' | 'subject';
 
 export interface TenantStore {
   /** Creates the tenant, or returns the existing one with that slug (idempotent). */
@@ -163,6 +164,9 @@ export interface ReplayCursor {
   finishedAt: number | null;
 }
 
+/** A position as the worker last wrote it (`from`) and where its batch brings it (`to`). */
+export interface PositionMove { from: number; to: number }
+
 /**
  * Consumer positions and the leases on their partitions. Every partition of a consumer is owned
  * by at most one worker at a time; a worker that stops renewing loses its partitions when the
@@ -182,10 +186,12 @@ export interface PositionStore {
   /** Gives back partitions (all of the owner's when omitted) and leaves the member list. */
   release(consumer: string, owner: string, partitions?: number[]): Promise<void>;
   /**
-   * Moves a held partition's position (never backwards), inside `tx` when given. Returns false
-   * when `owner` no longer holds the partition: the caller's work must then be rolled back.
+   * Moves a held partition's position from `move.from` to `move.to` (never backwards), inside `tx`
+   * when given. Returns false when `owner` no longer holds the partition or the stored position is
+   * no longer `from` (a reset moved it while the worker ran, even if the same owner took the
+   * partition again): the caller's work must then be rolled back.
    */
-  advance(consumer: string, partition: number, owner: string, position: number, now: number, tx?: StoreTx): Promise<boolean>;
+  advance(consumer: string, partition: number, owner: string, move: PositionMove, now: number, tx?: StoreTx): Promise<boolean>;
   /** Sets every partition's position (rebuild from `position`, usually 0) and frees their leases (workers re-read the position). */
   reset(consumer: string, position: number, now: number): Promise<void>;
 }

@@ -30,8 +30,8 @@ export function describeConsumerContract(store: StoreGetter): void {
       const consumer = newConsumer();
       await store().positions.ensure(consumer, 2, 0, NOW);
       expect(await store().positions.acquire(consumer, 'a', NOW, LEASE, 2)).toEqual([0, 1]);
-      await store().positions.advance(consumer, 0, 'a', 40, NOW);
-      await store().positions.advance(consumer, 1, 'a', 25, NOW);
+      await store().positions.advance(consumer, 0, 'a', { from: 0, to: 40 }, NOW);
+      await store().positions.advance(consumer, 1, 'a', { from: 0, to: 25 }, NOW);
       await store().positions.ensure(consumer, 4, 0, NOW);
       expect(await positions(consumer)).toEqual([[0, 40, 'a'], [1, 25, 'a'], [2, 25, null], [3, 25, null]]);
     });
@@ -51,13 +51,13 @@ export function describeConsumerContract(store: StoreGetter): void {
       const consumer = newConsumer();
       await store().positions.ensure(consumer, 2, 0, NOW);
       await store().positions.acquire(consumer, 'a', NOW, LEASE, 2);
-      expect(await store().positions.advance(consumer, 0, 'a', 10, NOW + 1)).toBe(true);
-      expect(await store().positions.advance(consumer, 0, 'a', 5, NOW + 2)).toBe(true);
+      expect(await store().positions.advance(consumer, 0, 'a', { from: 0, to: 10 }, NOW + 1)).toBe(true);
+      expect(await store().positions.advance(consumer, 0, 'a', { from: 10, to: 5 }, NOW + 2)).toBe(true);
       expect((await store().positions.list(consumer))[0]).toMatchObject({ position: 10, owner: 'a' });
-      expect(await store().positions.advance(consumer, 0, 'b', 20, NOW + 3)).toBe(false);
-      expect(await store().positions.advance(consumer, 7, 'a', 20, NOW + 3)).toBe(false);
+      expect(await store().positions.advance(consumer, 0, 'b', { from: 10, to: 20 }, NOW + 3)).toBe(false);
+      expect(await store().positions.advance(consumer, 7, 'a', { from: 0, to: 20 }, NOW + 3)).toBe(false);
       await store().positions.release(consumer, 'a', [1]);
-      expect(await store().positions.advance(consumer, 1, 'a', 20, NOW + 3)).toBe(false);
+      expect(await store().positions.advance(consumer, 1, 'a', { from: 0, to: 20 }, NOW + 3)).toBe(false);
       expect(await positions(consumer)).toEqual([[0, 10, 'a'], [1, 0, null]]);
     });
 
@@ -66,24 +66,32 @@ export function describeConsumerContract(store: StoreGetter): void {
       await store().positions.ensure(consumer, 1, 0, NOW);
       await store().positions.acquire(consumer, 'a', NOW, LEASE, 1);
       await expect(store().transaction(async (tx) => {
-        expect(await store().positions.advance(consumer, 0, 'a', 30, NOW + 1, tx)).toBe(true);
+        expect(await store().positions.advance(consumer, 0, 'a', { from: 0, to: 30 }, NOW + 1, tx)).toBe(true);
         throw new Error('handler failed');
       })).rejects.toThrow('handler failed');
       expect((await store().positions.list(consumer))[0]).toMatchObject({ position: 0, updatedAt: NOW });
-      expect(await store().transaction((tx) => store().positions.advance(consumer, 0, 'a', 30, NOW + 2, tx))).toBe(true);
+      expect(await store().transaction((tx) => store().positions.advance(consumer, 0, 'a', { from: 0, to: 30 }, NOW + 2, tx))).toBe(true);
       expect((await store().positions.list(consumer))[0]).toMatchObject({ position: 30, updatedAt: NOW + 2 });
-      expect(await store().transaction((tx) => store().positions.advance(consumer, 0, 'b', 40, NOW + 3, tx))).toBe(false);
+      expect(await store().transaction((tx) => store().positions.advance(consumer, 0, 'b', { from: 30, to: 40 }, NOW + 3, tx))).toBe(false);
     });
 
-    it('reset sets every partition\'s position and keeps the leases', async () => {
+    it('reset sets every partition\'s position and frees the leases, so a worker still running from its old position cannot advance', async () => {
       const consumer = newConsumer();
       await store().positions.ensure(consumer, 2, 0, NOW);
       await store().positions.acquire(consumer, 'a', NOW, LEASE, 2);
-      await store().positions.advance(consumer, 0, 'a', 12, NOW);
-      await store().positions.advance(consumer, 1, 'a', 9, NOW);
+      await store().positions.advance(consumer, 0, 'a', { from: 0, to: 12 }, NOW);
+      await store().positions.advance(consumer, 1, 'a', { from: 0, to: 9 }, NOW);
       await store().positions.reset(consumer, 0, NOW + 5);
+      expect(await positions(consumer)).toEqual([[0, 0, null], [1, 0, null]]);
+      expect((await store().positions.list(consumer)).every((p) => p.updatedAt === NOW + 5 && p.leaseUntil === null)).toBe(true);
+      expect(await store().positions.advance(consumer, 0, 'a', { from: 12, to: 20 }, NOW + 6)).toBe(false);
+      // The same owner takes the partitions again at once: a worker still running from 12 cannot
+      // move on from there (its batch rolls back); one that starts from the stored 0 can.
+      expect(await store().positions.acquire(consumer, 'a', NOW + 7, LEASE, 2)).toEqual([0, 1]);
+      expect(await store().positions.advance(consumer, 0, 'a', { from: 12, to: 20 }, NOW + 8)).toBe(false);
       expect(await positions(consumer)).toEqual([[0, 0, 'a'], [1, 0, 'a']]);
-      expect((await store().positions.list(consumer)).every((p) => p.updatedAt === NOW + 5 && p.leaseUntil === NOW + LEASE)).toBe(true);
+      expect(await store().positions.advance(consumer, 0, 'a', { from: 0, to: 20 }, NOW + 9)).toBe(true);
+      expect(await positions(consumer)).toEqual([[0, 20, 'a'], [1, 0, 'a']]);
       expect(await positions(newConsumer())).toEqual([]);
     });
   });
@@ -103,7 +111,7 @@ export function describeConsumerContract(store: StoreGetter): void {
       const cursor = { id: `r-${consumer}`, partition: 0, consumer, tenantId: tenant, selection: {}, position: 0, upTo: 5, createdAt: NOW, finishedAt: null };
       await expect(store().transaction(async (tx) => {
         expect(tx.dialect).toBe(store().dialect);
-        await store().positions.advance(consumer, 0, 'a', event!.seq, NOW, tx);
+        await store().positions.advance(consumer, 0, 'a', { from: 0, to: event!.seq }, NOW, tx);
         await store().failures.put([row], tx);
         await store().replays.open([cursor], tx);
         throw new Error('rolled back');
@@ -151,7 +159,7 @@ function describeLeases(store: StoreGetter, owners: Owners): void {
       await acquire(consumer, 'a', NOW);
       const later = NOW + LEASE + 1;
       expect(await acquire(consumer, 'b', later)).toEqual([0, 1, 2, 3]);
-      expect(await store().positions.advance(consumer, 0, 'a', 5, later)).toBe(false);
+      expect(await store().positions.advance(consumer, 0, 'a', { from: 0, to: 5 }, later)).toBe(false);
       // a comes back: it gets its share only once b, now above its share, gives some back.
       expect(await acquire(consumer, 'a', later + 1)).toEqual([]);
       expect(await acquire(consumer, 'b', later + 2)).toHaveLength(2);

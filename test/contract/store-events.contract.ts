@@ -200,7 +200,7 @@ function describeListing(store: StoreGetter): void {
       for (const [consumer, position] of [[c1, seqs[0]!], [c2, seqs[2]!]] as const) {
         await store().positions.ensure(consumer, 1, 0, T0);
         await store().positions.acquire(consumer, 'owner-a', T0, 60_000, 1);
-        expect(await store().positions.advance(consumer, 0, 'owner-a', position, T0)).toBe(true);
+        expect(await store().positions.advance(consumer, 0, 'owner-a', { from: 0, to: position }, T0)).toBe(true);
       }
       const row = (i: number, status: 'dead' | 'parked') => ({
         consumer: c2, eventId: events[i]!.id, tenantId: tenant, seq: seqs[i]!, partition: 0, orderingKey: null,

@@ -47,7 +47,7 @@ class Process {
     const registry = new ConsumerRegistry();
     registry.register(this.#definition());
     this.consumers = new Consumers({
-      store: { ...store, positions }, registry, metrics: createMetrics(), logger: createLogger('silent'),
+      store: { ...store, positions }, registry, metrics: createMetrics(), logger: createLogger((process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent'),
       leaseMs: LEASE_MS, pollMs: 40, retry: { maxAttempts: 5, backoffBaseMs: 50, backoffMaxMs: 200 },
     });
   }
@@ -176,6 +176,21 @@ describe('Consumers of two processes over one PostgreSQL store', () => {
     const rows = await eventually(allApplied, 15_000);
     expect(rows.filter((r) => r.applied !== 1)).toEqual([]);
     expect(rows).toHaveLength(appended.length);
+    expect(await db().selectFrom('projected_out_of_order').selectAll().execute()).toEqual([]);
+    await expectPositionsAtHead();
+  }, 60_000);
+
+  it('a reset of the position while the workers run makes them read the log again from the start', async () => {
+    const a = processes[0]!;
+    expect(a.partitions).toEqual([0, 1, 2, 3]);
+    // A rebuild: the projection is cleared, every partition goes back to 0 (what ReplayService.resetPosition does).
+    await db().deleteFrom('projected').execute();
+    await db().deleteFrom('projected_last').execute();
+    await store().positions.reset(CONSUMER, 0, Date.now());
+    await appendWave(2); // the workers are busy again right after the reset
+    const rows = await eventually(allApplied, 15_000);
+    expect(rows.filter((r) => r.applied !== 1)).toEqual([]);
+    expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set(appended));
     expect(await db().selectFrom('projected_out_of_order').selectAll().execute()).toEqual([]);
     await expectPositionsAtHead();
   }, 60_000);

@@ -92,15 +92,17 @@ export function sqlPositionStore(db: Kysely<Database>, dialect: SqlDialect): Pos
         .$if(partitions !== undefined, (q) => q.where('partition', 'in', partitions!.length > 0 ? partitions! : [-1])).execute();
       if (partitions === undefined) await db.deleteFrom('consumer_members').where('consumer', '=', consumer).where('owner', '=', owner).execute();
     },
-    async advance(consumer, partition, owner, position, now, tx) {
+    async advance(consumer, partition, owner, { from, to }, now, tx) {
       const result = await on(db, tx).updateTable('consumer_positions')
-        .set({ position: sql`case when position < ${position} then ${position} else position end`, updated_at: now })
-        .where('consumer', '=', consumer).where('partition', '=', partition).where('owner', '=', owner).executeTakeFirst();
+        .set({ position: Math.max(from, to), updated_at: now })
+        .where('consumer', '=', consumer).where('partition', '=', partition).where('owner', '=', owner)
+        .where('position', '=', from).executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
     async reset(consumer, position, now) {
-      // The leases go too: a worker holding a partition keeps its position in memory, so its next
-      // advance fails and the partition starts again from the stored position.
+      // The leases go too, and a worker still running from its position in memory fails its next
+      // advance (the stored position is no longer the one it wrote), so the partition starts
+      // again from the stored position even when the same worker takes it again at once.
       await db.updateTable('consumer_positions').set({ position, owner: null, lease_until: null, updated_at: now }).where('consumer', '=', consumer).execute();
     },
   };

@@ -101,6 +101,14 @@ export class ConsumerRunner {
     const { store, leaseMs, owner } = this.deps;
     let held: number[];
     try {
+      // A worker whose partition the store no longer gives this process (a reset freed it, another
+      // worker took it) stops before the partition is taken again: a new one starts from the
+      // stored position. (Should a reset fall between this read and the acquire, the worker's
+      // next advance fails instead: the stored position is no longer the one it wrote.)
+      for (const row of await store.positions.list(this.consumer.name)) {
+        const worker = this.#workers.get(row.partition);
+        if (worker && row.owner !== owner) { this.#workers.delete(row.partition); worker.revoke(); }
+      }
       held = await store.positions.acquire(this.consumer.name, owner, Date.now(), leaseMs, this.#partitions);
     } catch (error) {
       this.deps.logger.warn({ err: error, consumer: this.consumer.name }, 'renewing partition leases failed');
@@ -110,7 +118,7 @@ export class ConsumerRunner {
     for (const [partition, worker] of this.#workers) {
       if (held.includes(partition)) continue;
       this.#workers.delete(partition);
-      void worker.stop(0);
+      worker.revoke();
     }
     for (const partition of held) {
       if (this.#workers.has(partition)) continue;
@@ -125,16 +133,18 @@ export class ConsumerRunner {
 
   #worker(partition: number): PartitionWorker {
     const { consumer } = this;
-    return new PartitionWorker(partition, {
+    const worker: PartitionWorker = new PartitionWorker(partition, {
       store: this.deps.store, handling: this.#handling, owner: this.deps.owner,
       batchSize: consumer.batchSize ?? 256, pollMs: this.deps.pollMs,
       read: (after) => this.deps.read(after, consumer.batchSize ?? 256),
       types: async () => (consumer.subscription ? consumer.subscription() : consumer.types),
       onLost: (p) => {
-        if (this.#workers.get(p)) this.#workers.delete(p);
+        // Only this worker's entry: a revoked one may report after a new worker took its place.
+        if (this.#workers.get(p) === worker) this.#workers.delete(p);
         this.deps.logger.info({ consumer: consumer.name, partition: p }, 'partition moved to another worker');
       },
     });
+    return worker;
   }
 
   wake(): void {

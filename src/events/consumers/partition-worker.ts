@@ -288,7 +288,7 @@ export class PartitionWorker {
   async #advance(position: number, tx: StoreTx): Promise<void> {
     if (this.#revoked) throw new LeaseLostError(this.#name, this.partition);
     const now = Date.now();
-    if (!(await this.deps.store.positions.advance(this.#name, this.partition, this.deps.owner, position, now, tx))) {
+    if (!(await this.deps.store.positions.advance(this.#name, this.partition, this.deps.owner, { from: this.#written, to: position }, now, tx))) {
       throw new LeaseLostError(this.#name, this.partition);
     }
     this.#written = Math.max(this.#written, position);
