@@ -131,8 +131,11 @@ export function indexerConsumer(deps: IndexerDeps, initialTypes: string[]): Cons
     subscription: () => deps.collections.sourceTypes(),
     delivery: 'durable',
     concurrency: 4,
-    // One entity's events (article/a1, document/articles/a1) are applied in log order.
-    orderBy: 'subject',
+    // A tenant's events are applied in log order: events of different types and subjects write
+    // the same document (review.posted and document.upserted of one id), and which one stands
+    // (who wrote it, the newest event) depends on their order, in a rebuild too. Tenants spread
+    // over the partitions and run at once.
+    orderBy: 'tenantId',
     // Writes the search index (an outside effect): one event at a time, idempotent by event id
     // (a document keeps the id of the last event applied to it).
     async handle(event, context) {

@@ -1,5 +1,6 @@
 /** Which partition of a consumer an event belongs to, and the retry timing of failures. */
 import type { LogEntry } from '../../ports/events.types.js';
+import type { OrderingField } from '../../ports/store.port.js';
 import type { ConsumerDefinition } from './consumer.registry.js';
 
 /** Partitions of an ordered consumer unless it says otherwise. */
@@ -19,12 +20,12 @@ function hash(key: string): number {
   return h >>> 0;
 }
 
-export function orderingKeyOf(consumer: Pick<ConsumerDefinition, 'orderBy'>, event: Pick<LogEntry, 'userId' | 'sessionId' | 'subject'>): string | null {
+export function orderingKeyOf(consumer: Pick<ConsumerDefinition, 'orderBy'>, event: Pick<LogEntry, OrderingField>): string | null {
   return consumer.orderBy ? (event[consumer.orderBy] ?? null) : null;
 }
 
 /** Events with a key go to the key's partition; events without one need no order and are spread by position. */
-export function partitionOf(consumer: Pick<ConsumerDefinition, 'orderBy' | 'partitions'>, event: Pick<LogEntry, 'seq' | 'userId' | 'sessionId' | 'subject'>): number {
+export function partitionOf(consumer: Pick<ConsumerDefinition, 'orderBy' | 'partitions'>, event: Pick<LogEntry, 'seq' | OrderingField>): number {
   const count = partitionCount(consumer);
   if (count === 1) return 0;
   const key = orderingKeyOf(consumer, event);
