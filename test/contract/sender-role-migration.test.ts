@@ -31,7 +31,7 @@ async function checkUpgrade(store: SqlStore, migrateOld: () => Promise<void>): P
   await db.insertInto('events').values(row).execute();
 
   await store.migrate();
-  expect(await store.events.get(tenantId, old.id)).toEqual({ ...old, senderRole: null });
+  expect(await store.events.get(tenantId, old.id)).toEqual({ ...old, senderRole: null, seq: 1 }); // its position in the log: migration 007
   const fresh = makeEvent(tenantId, T0 + 2, { senderRole: 'member', userId: 'alice' });
   await store.events.append([fresh], 0);
   expect((await store.events.getMany([old.id, fresh.id])).map((e) => [e.id, e.senderRole]).sort()).toEqual([[old.id, null], [fresh.id, 'member']].sort());
