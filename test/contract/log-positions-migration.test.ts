@@ -54,8 +54,8 @@ async function checkUpgrade(store: SqlStore, schema?: string): Promise<void> {
 
   await store.migrate();
 
-  const seqs = (await store.events.getMany(events.map((e) => e.id))).map((e) => [e.id, e.seq]);
-  expect(new Map(seqs)).toEqual(new Map(events.map((e, i) => [e.id, i + 1])));
+  const seqs = (await store.events.getMany(events.map((e) => e.id))).map((e) => [e.id, e.seq] as const);
+  expect(new Map(seqs)).toEqual(new Map(events.map((e, i) => [e.id, i + 1] as const)));
   expect(await store.events.head()).toBe(7);
   const positions = (await store.positions.list()).map((p) => [p.consumer, p.partition, p.position, p.owner]);
   // stats: below e2 (seq 3), its oldest unfinished; indexer: below e6 (seq 7), still in the outbox.
