@@ -109,7 +109,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     idempotencyWindowMs: config.IDEMPOTENCY_WINDOW_HOURS * 3_600_000, eventMaxBytes: config.EVENT_MAX_BYTES, onAppended: consumers.wake,
   });
   const hub = new RealtimeHub(broadcast, metrics, backends.describe.broadcast === 'local');
-  const replay = new ReplayService(store, registry, consumers.wake);
+  const replay = new ReplayService(store, registry, consumers.wakeForExceptions);
   const status = new ConsumerStatus(store, registry);
   const tracker = new Tracker(ingest, logger.child({ component: 'tracking' }), { headerMaxLength: config.HEADER_MAX_LENGTH });
   const authenticator = new Authenticator(store, config);

@@ -31,6 +31,9 @@ export interface ConsumerRunnerDeps {
   read(after: number, limit: number): Promise<LogEntry[]>;
 }
 
+/** Appends this close together wake the consumers once. */
+const WAKE_COALESCE_MS = 4;
+
 /** A read of the log shared by the consumers of this process, kept this long (new appends clear it). */
 const READ_SHARE_MS = 25;
 
@@ -151,6 +154,11 @@ export class ConsumerRunner {
     for (const worker of this.#workers.values()) worker.wake();
   }
 
+  /** Replays were opened or dead events sent back: every partition looks for them now. */
+  wakeForExceptions(): void {
+    for (const worker of this.#workers.values()) worker.wakeForExceptions();
+  }
+
   async stop(graceMs: number): Promise<void> {
     this.#running = false;
     clearInterval(this.#timer);
@@ -176,6 +184,7 @@ export class Consumers {
   readonly #runners = new Map<string, ConsumerRunner>();
   readonly #abort = new AbortController();
   readonly #reader: SharedLogReader;
+  #wakeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ConsumersDeps) {
     this.#reader = new SharedLogReader(deps.store);
@@ -203,14 +212,30 @@ export class Consumers {
     return this.#runners.get(name);
   }
 
-  /** Something was appended in this process: read it now. */
+  /**
+   * Something was appended in this process: read it shortly. Wakes within WAKE_COALESCE_MS are
+   * one: under a stream of small appends (single-event requests) each step then takes several
+   * events, instead of every partition of every consumer stepping once per commit.
+   */
   readonly wake = (): void => {
+    if (this.#wakeTimer) return;
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeTimer = undefined;
+      this.#reader.clear();
+      for (const runner of this.#runners.values()) runner.wake();
+    }, WAKE_COALESCE_MS);
+  };
+
+  /** A replay was opened, a position reset or dead events sent back in this process: work them now. */
+  readonly wakeForExceptions = (): void => {
     this.#reader.clear();
-    for (const runner of this.#runners.values()) runner.wake();
+    for (const runner of this.#runners.values()) runner.wakeForExceptions();
   };
 
   /** Stops reading, lets steps in flight finish within the grace period, gives back the partitions. */
   async stop(graceMs: number): Promise<void> {
+    clearTimeout(this.#wakeTimer);
+    this.#wakeTimer = undefined;
     const runners = [...this.#runners.values()];
     this.#runners.clear();
     await Promise.all(runners.map((r) => r.stop(graceMs)));

@@ -48,6 +48,13 @@ export class PartitionWorker {
   #pumping = false;
   #again = false;
   #failures = 0;
+  /**
+   * When to look for due retries and open replay cursors next: each is a query, and most steps
+   * have neither, so they are looked for once per poll interval, sooner when this worker recorded
+   * a retry due earlier, at once when told (`wakeForExceptions`) and on every step while there are some.
+   */
+  #retriesAt = 0;
+  #replaysAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #idle: Promise<void> = Promise.resolve();
 
@@ -85,6 +92,13 @@ export class PartitionWorker {
     void this.stop(0);
   }
 
+  /** A replay was opened or dead events were sent back: look for them at the next step. */
+  wakeForExceptions(): void {
+    this.#retriesAt = 0;
+    this.#replaysAt = 0;
+    this.wake();
+  }
+
   readonly wake = (): void => {
     if (!this.#running) return;
     if (this.#pumping) { this.#again = true; return; }
@@ -114,7 +128,7 @@ export class PartitionWorker {
       }
     } finally {
       this.#pumping = false;
-      if (this.#running) this.#timer = setTimeout(this.wake, delay);
+      if (this.#running) this.#timer = setTimeout(this.wake, Math.max(0, Math.min(delay, this.#retriesAt - Date.now())));
     }
   }
 
@@ -139,8 +153,11 @@ export class PartitionWorker {
 
   async #replayStep(): Promise<number> {
     const { store } = this.deps;
+    if (Date.now() < this.#replaysAt) return 0;
+    const cursors = await store.replays.active(this.#name, [this.partition]);
+    this.#replaysAt = cursors.length > 0 ? 0 : Date.now() + this.deps.pollMs;
     let work = 0;
-    for (const cursor of await store.replays.active(this.#name, [this.partition])) {
+    for (const cursor of cursors) {
       const entries = await store.events.readSelection(cursor.tenantId, cursor.selection, cursor.position, cursor.upTo, this.deps.batchSize);
       const finished = entries.length < this.deps.batchSize;
       const last = finished ? cursor.upTo : entries.at(-1)!.seq;
@@ -168,7 +185,7 @@ export class PartitionWorker {
       try {
         await this.deps.store.transaction(async (tx) => {
           await handling.handleBatch(ready, tx, 1);
-          await this.deps.store.failures.put(rows, tx);
+          await this.#put(rows, tx);
           await advance(tx);
         });
         return;
@@ -180,7 +197,7 @@ export class PartitionWorker {
       }
     }
     rows.push(...(await this.#handleEach(ready)));
-    if (rows.length > 0 || write) await this.deps.store.transaction(async (tx) => { await this.deps.store.failures.put(rows, tx); await advance(tx); });
+    if (rows.length > 0 || write) await this.deps.store.transaction(async (tx) => { await this.#put(rows, tx); await advance(tx); });
   }
 
   /** Per-event handlers: keys one after another, different keys (or no order) at once. Returns the exception rows. */
@@ -220,15 +237,17 @@ export class PartitionWorker {
       } catch (error) {
         if (error instanceof LeaseLostError) throw error;
         const row = handling.failure(event, 1, error, Date.now());
-        await store.failures.put([row]);
+        await this.#put([row]);
         if (row.status === 'failed' && row.orderingKey !== null) this.#blocked.add(row.orderingKey);
       }
     }
-    await store.transaction(async (tx) => { await store.failures.put(parked, tx); await advance(tx); });
+    await store.transaction(async (tx) => { await this.#put(parked, tx); await advance(tx); });
   }
 
   async #retryStep(): Promise<number> {
+    if (Date.now() < this.#retriesAt) return 0;
     const due = await this.deps.store.failures.due(this.#name, [this.partition], Date.now(), RETRIES_PER_STEP);
+    this.#retriesAt = due.length === RETRIES_PER_STEP ? 0 : Date.now() + this.deps.pollMs;
     for (const row of due) {
       const outcome = await this.#attempt(row, row.attempts + 1, false);
       if (outcome !== 'failed' && row.orderingKey !== null) await this.#drain(row.orderingKey);
@@ -250,13 +269,13 @@ export class PartitionWorker {
     const { store, handling } = this.deps;
     const found = await store.events.get(row.tenantId, row.eventId);
     if (!found) {
-      await store.failures.put([{ ...row, status: 'dead', lastError: 'event not found in the log', nextAttemptAt: null, updatedAt: Date.now() }]);
+      await this.#put([{ ...row, status: 'dead', lastError: 'event not found in the log', nextAttemptAt: null, updatedAt: Date.now() }]);
       return 'dead';
     }
     const event: LogEntry = { ...found, seq: row.seq };
     const settled = async (tx: StoreTx) => {
       if (wasParked) await store.failures.remove(this.#name, [row.eventId], tx);
-      else await store.failures.put([{ ...row, status: 'done', attempts: attempt, nextAttemptAt: null, updatedAt: Date.now() }], tx);
+      else await this.#put([{ ...row, status: 'done', attempts: attempt, nextAttemptAt: null, updatedAt: Date.now() }], tx);
     };
     try {
       if (handling.transactional) {
@@ -268,9 +287,15 @@ export class PartitionWorker {
       return 'done';
     } catch (error) {
       const failed = handling.failure(event, attempt, error, Date.now());
-      await store.failures.put([{ ...failed, lastError: errorMessage(error) }]);
+      await this.#put([{ ...failed, lastError: errorMessage(error) }]);
       return failed.status;
     }
+  }
+
+  /** Writes exception rows; a retry due before the next planned look brings that look forward. */
+  async #put(rows: FailureRecord[], tx?: StoreTx): Promise<void> {
+    await this.deps.store.failures.put(rows, tx);
+    for (const row of rows) if (row.status === 'failed' && row.nextAttemptAt !== null) this.#retriesAt = Math.min(this.#retriesAt, row.nextAttemptAt);
   }
 
   async #loadCarried(): Promise<void> {
@@ -301,6 +326,6 @@ export class PartitionWorker {
   }
 
   async #commit(rows: FailureRecord[], position: number): Promise<void> {
-    await this.deps.store.transaction(async (tx) => { await this.deps.store.failures.put(rows, tx); await this.#advance(position, tx); });
+    await this.deps.store.transaction(async (tx) => { await this.#put(rows, tx); await this.#advance(position, tx); });
   }
 }
