@@ -71,7 +71,8 @@ async function singlePhase(dataDir: string, options: ServerOptions): Promise<Mea
     measuredFromMs = performance.now() - started;
     const result = await load(url, singleBody, 1, seconds, server.ingestKey);
     const lag = await drain(server.url, server.adminKey, dataDir);
-    return { ...result, ...lag, writes: perEvent(before, await server.writes(), result.requests) };
+    const after = await server.writes();
+    return { ...result, ...lag, writes: perEvent(before, after, result.requests), sqliteTime: timeDelta(before, after) };
   } catch (error) {
     throw new Error(`${(error as Error).message}\nserver stderr:\n${server.stderr().slice(-3000)}`, { cause: error });
   } finally {
