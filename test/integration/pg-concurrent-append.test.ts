@@ -4,7 +4,9 @@
  * under one lock, so that never happens. These tests read the log exactly as a consumer does
  * (`readAfter(position)`, then the position moves to the last seq read) while several appenders
  * race; and they show, with two hand-held transactions, the skip an append without the lock
- * lets happen and the wait the store's append makes instead.
+ * lets happen and the wait the store's append makes instead. Each check has two readers: one on
+ * the appenders' store (served partly from its recent appends in memory) and one on a store of
+ * its own (a consumer in another process, reading the database only).
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
@@ -58,6 +60,8 @@ function lcg(seed: number): () => number {
 describe('PostgreSQL: concurrent appends and a reader that moves its position', () => {
   let pgSchema: FreshPgSchema;
   let store: SqlStore;
+  /** Another process's store on the same schema: its reads all go to the database. */
+  let elsewhere: SqlStore;
   let tenant: string;
   /** Names this run's pool connections in pg_stat_activity. */
   const appName = `append-${randomBytes(4).toString('hex')}`;
@@ -77,25 +81,28 @@ describe('PostgreSQL: concurrent appends and a reader that moves its position', 
     url.searchParams.set('application_name', appName);
     store = createPostgresStore({ connectionString: url.toString(), schema: pgSchema.schema, maxConnections: 12 });
     await store.migrate();
+    elsewhere = createPostgresStore({ connectionString: pgSchema.connectionString, schema: pgSchema.schema, maxConnections: 2 });
     tenant = (await store.tenants.ensure('append-race')).tenant.id;
   });
 
   afterAll(async () => {
     await store?.close();
+    await elsewhere?.close();
     await pgSchema?.drop();
   });
 
   it('8 appenders with batches of 1–20: the reader sees every event once, in increasing seq, never behind its position', async () => {
-    const reader = new LogReader(store, await store.events.head());
+    const head = await store.events.head();
+    const readers = [new LogReader(store, head), new LogReader(elsewhere, head)];
     const appended: string[] = [];
     let appending = true;
-    let readsWhileAppending = 0;
-    const readLoop = (async () => {
+    const readsWhileAppending = [0, 0];
+    const readLoops = readers.map(async (reader, r) => {
       while (appending) {
-        if ((await reader.step()) > 0) readsWhileAppending += 1;
+        if ((await reader.step()) > 0) readsWhileAppending[r]! += 1;
         await new Promise((resolve) => setImmediate(resolve));
       }
-    })();
+    });
     const appender = async (id: number) => {
       const random = lcg(id + 1);
       for (let round = 0; round < 25; round++) {
@@ -108,20 +115,22 @@ describe('PostgreSQL: concurrent appends and a reader that moves its position', 
       await Promise.all(Array.from({ length: 8 }, (_, id) => appender(id)));
     } finally {
       appending = false;
-      await readLoop;
+      await Promise.all(readLoops);
     }
-    await reader.drain();
-
-    expect(reader.behind).toEqual([]);
-    const seenIds = reader.seen.map((e) => e.id);
-    expect(seenIds).toHaveLength(appended.length);
-    expect(new Set(seenIds)).toEqual(new Set(appended));
-    const seqs = reader.seen.map((e) => e.seq);
-    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i)); // increasing and gap-free
-    // The race was real: the reader read while appends went on, and the appenders' commits interleave.
-    expect(readsWhileAppending).toBeGreaterThan(5);
-    const appenders = reader.seen.map((e) => (e.data as { appender: number }).appender);
-    expect(appenders.filter((a, i) => i > 0 && a !== appenders[i - 1]).length).toBeGreaterThan(50);
+    for (const [r, reader] of readers.entries()) {
+      await reader.drain();
+      expect(reader.behind).toEqual([]);
+      const seenIds = reader.seen.map((e) => e.id);
+      expect(seenIds).toHaveLength(appended.length);
+      expect(new Set(seenIds)).toEqual(new Set(appended));
+      const seqs = reader.seen.map((e) => e.seq);
+      expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i)); // increasing and gap-free
+      // The race was real: the reader read while appends went on, and the appenders' commits interleave.
+      expect(readsWhileAppending[r]).toBeGreaterThan(5);
+      const appenders = reader.seen.map((e) => (e.data as { appender: number }).appender);
+      expect(appenders.filter((a, i) => i > 0 && a !== appenders[i - 1]).length).toBeGreaterThan(50);
+    }
+    expect(readers[1]!.seen).toEqual(readers[0]!.seen);
   });
 
   it('an append that takes a sequence value without the lock commits below the reader\'s position, and the reader skips it', async () => {
@@ -159,7 +168,8 @@ describe('PostgreSQL: concurrent appends and a reader that moves its position', 
         begin if new.source = 'held' then perform pg_advisory_xact_lock(${hold}); end if; return new; end $$`);
       await holder.query('create trigger hold_marked_append before insert on events for each row execute function hold_marked_append()');
       await holder.query('select pg_advisory_lock($1)', [hold]);
-      const reader = new LogReader(store, await store.events.head());
+      const head = await store.events.head();
+      const readers = [new LogReader(store, head), new LogReader(elsewhere, head)];
       const [slow, fast] = [event({ source: 'held' }), event()];
       const first = store.events.append([slow], 0);
       appends.push(first);
@@ -170,13 +180,14 @@ describe('PostgreSQL: concurrent appends and a reader that moves its position', 
       await eventually(async () => fastDone || (await lockWaits(holder, appName)).length >= 2);
       expect(fastDone).toBe(false);
       expect(await lockWaits(holder, appName)).toEqual(['advisory', 'advisory']); // the append lock `slow` holds until it commits
-      expect(await reader.step()).toBe(0);
+      for (const reader of readers) expect(await reader.step()).toBe(0);
       await holder.query('select pg_advisory_unlock($1)', [hold]);
       await Promise.all([first, second]);
-      await reader.drain();
-
-      expect(reader.seen.map((e) => e.id)).toEqual([slow.id, fast.id]);
-      expect(reader.seen.map((e) => e.seq)).toEqual([reader.seen[0]!.seq, reader.seen[0]!.seq + 1]);
+      for (const reader of readers) {
+        await reader.drain();
+        expect(reader.seen.map((e) => e.id)).toEqual([slow.id, fast.id]);
+        expect(reader.seen.map((e) => e.seq)).toEqual([reader.seen[0]!.seq, reader.seen[0]!.seq + 1]);
+      }
     } finally {
       // Let held appends finish before the trigger goes (dropping it waits for their transactions).
       await holder.query('select pg_advisory_unlock_all()');

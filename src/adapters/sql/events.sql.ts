@@ -2,8 +2,9 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { idFloor } from '../../platform/ids.js';
 import type { EventSelection, NewEvent } from '../../ports/events.types.js';
 import type { AppendResult, EventListFilter, EventStore } from '../../ports/store.port.js';
-import type { Database } from './db.types.js';
+import type { Database, EventsTable } from './db.types.js';
 import type { SqlDialect } from './migrations.js';
+import { RecentAppends } from './recent-appends.js';
 import { decodeCursor, encodeCursor, toEvent, toEventRow, toLogEntry } from './rows.js';
 
 /**
@@ -118,9 +119,11 @@ function applyDeliveryStatus<QB extends { where: (...args: any[]) => QB }>(q: QB
 }
 
 export function sqlEventStore(db: Kysely<Database>, dialect: SqlDialect): EventStore {
+  const recent = new RecentAppends();
   return {
     async append(events, idempotencySince) {
-      return db.transaction().execute(async (trx) => {
+      const written: EventsTable[] = [];
+      const results = await db.transaction().execute(async (trx) => {
         const results: AppendResult[] = [];
         const fresh: typeof events = [];
         const seenInBatch = new Map<string, { id: string; bodyHash: string | null }>();
@@ -142,10 +145,15 @@ export function sqlEventStore(db: Kysely<Database>, dialect: SqlDialect): EventS
         if (fresh.length === 0) return results;
         let seq = await nextPosition(trx, dialect);
         for (const part of chunk(fresh, INSERT_CHUNK)) {
-          await trx.insertInto('events').values(part.map((e) => ({ ...toEventRow(e), anonymous_id: anonymousIdOf(e), seq: seq++ }))).execute();
+          const rows = part.map((e) => ({ ...toEventRow(e), anonymous_id: anonymousIdOf(e), seq: seq++ }));
+          await trx.insertInto('events').values(rows).execute();
+          written.push(...rows);
         }
         return results;
       });
+      // Committed: this process's consumers read these next (the same entries a read would give).
+      recent.add(written.map((row) => ({ entry: toLogEntry(row), bytes: (row.data?.length ?? 0) + 256 })));
+      return results;
     },
     async get(tenantId, id) {
       const row = await db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
@@ -174,6 +182,8 @@ export function sqlEventStore(db: Kysely<Database>, dialect: SqlDialect): EventS
       return Number(result.numDeletedRows);
     },
     async readAfter(after, limit) {
+      const held = recent.after(after, limit);
+      if (held.length > 0) return held;
       const rows = await db.selectFrom('events').selectAll().where('seq', '>', after).orderBy('seq').limit(limit).execute();
       return rows.map(toLogEntry);
     },
