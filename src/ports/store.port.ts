@@ -107,9 +107,12 @@ export interface EventStore {
   readSelection(tenantId: string, selection: EventSelection, after: number, upTo: number, limit: number): Promise<LogEntry[]>;
   /** The highest committed position (0 for an empty log). */
   head(): Promise<number>;
-  /** Receipt time of the first event after `after` (of the tenant when given; null when none): a consumer's lag in seconds. */
+  /**
+   * Receipt time of the first event after `after` (null when none): a consumer's lag in seconds.
+   * With a tenant, its first event within the next 100,000 positions (bounded work).
+   */
   receivedAfter(after: number, tenantId?: string): Promise<number | null>;
-  /** Events after `after`, up to `cap` (a count that stops early on a long backlog). */
+  /** Events after `after` (of the tenant when given, among the next `cap` positions), at most `cap`. */
   countAfter(after: number, cap: number, tenantId?: string): Promise<number>;
 }
 

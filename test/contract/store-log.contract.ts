@@ -113,6 +113,10 @@ export function describeLogContract(store: StoreGetter): void {
       expect(await store().events.countAfter(head, 100, tenant)).toBe(5);
       expect(await store().events.countAfter(head, 100, other)).toBe(1);
       expect(await store().events.countAfter(head + 3, 100, tenant)).toBe(3);
+      // A tenant's count looks at the next `cap` positions only: its work is bounded whatever
+      // the tenant's share of the log (other's one event is at head + 1, the tenant's after it).
+      expect(await store().events.countAfter(head, 3, tenant)).toBe(2);
+      expect(await store().events.countAfter(head + 1, 1, other)).toBe(0);
     });
   });
 }

@@ -96,6 +96,18 @@ function claimOf(event: NewEvent): Claim | null {
   return event.idempotencyKey === null ? null : { key: event.idempotencyKey, bodyHash: null };
 }
 
+/** How far past a position a tenant's lag is looked for: its work is bounded, whatever the tenant's share of the log. */
+const TENANT_WINDOW = 100_000;
+
+/**
+ * The log's positions (after, after + size]: a range of the position index, read first (the CTE
+ * is materialized), so the tenant's rows are picked from at most `size` rows. Filtering by tenant
+ * inside would let the planner walk all of that tenant's events instead.
+ */
+function logWindow(db: Kysely<Database>, after: number, size: number) {
+  return db.selectFrom('events').select(['seq', 'tenant_id', 'received_at']).where('seq', '>', after).where('seq', '<=', after + size);
+}
+
 /** The next free position, taken under the append lock (PostgreSQL) or SQLite's single writer. */
 async function nextPosition(trx: Transaction<Database>, dialect: SqlDialect): Promise<number> {
   if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${APPEND_LOCK})`.execute(trx);
@@ -197,15 +209,22 @@ export function sqlEventStore(db: Kysely<Database>, dialect: SqlDialect): EventS
       return Number(row?.n ?? 0);
     },
     async receivedAfter(after, tenantId) {
-      const row = await db.selectFrom('events').select('received_at').where('seq', '>', after)
-        .$if(tenantId !== undefined, (q) => q.where('tenant_id', '=', tenantId!)).orderBy('seq').limit(1).executeTakeFirst();
-      return row ? Number(row.received_at) : null;
+      if (tenantId === undefined) {
+        const row = await db.selectFrom('events').select('received_at').where('seq', '>', after).orderBy('seq').limit(1).executeTakeFirst();
+        return row ? Number(row.received_at) : null;
+      }
+      const { rows } = await sql<{ received_at: number }>`with tail as materialized ${logWindow(db, after, TENANT_WINDOW)}
+        select received_at from tail where tenant_id = ${tenantId} order by seq limit 1`.execute(db);
+      return rows[0] ? Number(rows[0].received_at) : null;
     },
     async countAfter(after, cap, tenantId) {
-      const inner = db.selectFrom('events').select('seq').where('seq', '>', after)
-        .$if(tenantId !== undefined, (q) => q.where('tenant_id', '=', tenantId!)).limit(cap);
-      const row = await db.selectFrom(inner.as('tail')).select(sql<number>`count(*)`.as('n')).executeTakeFirst();
-      return Number(row?.n ?? 0);
+      if (tenantId === undefined) {
+        const head = await db.selectFrom('events').select(sql<number | null>`max(seq)`.as('n')).executeTakeFirst();
+        return Math.max(0, Math.min(cap, Number(head?.n ?? 0) - after)); // positions have no gaps
+      }
+      const { rows } = await sql<{ n: number }>`with tail as materialized ${logWindow(db, after, cap)}
+        select count(*) as n from tail where tenant_id = ${tenantId}`.execute(db);
+      return Number(rows[0]?.n ?? 0);
     },
   };
 }
