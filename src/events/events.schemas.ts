@@ -126,7 +126,7 @@ export const ConsumerSchema = Type.Object({
   dead: Type.Integer(),
   parked: Type.Integer({ description: 'Events waiting behind a failed event of their ordering key' }),
   replaying: Type.Integer({ description: 'Replay cursors still running (one per partition)' }),
-  lagEvents: Type.Integer({ description: 'Events not yet handled: after the position (the furthest-behind partition), parked, failed, plus one per running replay cursor; your tenant\'s events are counted within the next 100000 positions of the log' }),
+  lagEvents: Type.Integer({ description: 'Events not yet handled: after the position (the furthest-behind partition), parked, failed, plus one per running replay cursor; your tenant\'s events are counted within the next 10000 positions of the log' }),
   lagSeconds: Type.Number({ description: 'Age of the oldest event not yet handled' }),
   partitions: Type.Array(Type.Object({
     partition: Type.Integer(),

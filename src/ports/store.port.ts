@@ -109,7 +109,8 @@ export interface EventStore {
   head(): Promise<number>;
   /**
    * Receipt time of the first event after `after` (null when none): a consumer's lag in seconds.
-   * With a tenant, its first event within the next 100,000 positions (bounded work).
+   * With a tenant, its first event within the next 100,000 positions (bounded work: it looks
+   * through 1,000, then 10,000, then 100,000 positions, and stops at the first hit).
    */
   receivedAfter(after: number, tenantId?: string): Promise<number | null>;
   /** Events after `after` (of the tenant when given, among the next `cap` positions), at most `cap`. */

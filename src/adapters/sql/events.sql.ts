@@ -96,8 +96,8 @@ function claimOf(event: NewEvent): Claim | null {
   return event.idempotencyKey === null ? null : { key: event.idempotencyKey, bodyHash: null };
 }
 
-/** How far past a position a tenant's lag is looked for: its work is bounded, whatever the tenant's share of the log. */
-const TENANT_WINDOW = 100_000;
+/** How far past a position a tenant's next event is looked for: bounded work, whatever the tenant's share of the log. */
+const TENANT_WINDOWS = [1_000, 10_000, 100_000];
 
 /**
  * The log's positions (after, after + size]: a range of the position index, read first (the CTE
@@ -213,9 +213,13 @@ export function sqlEventStore(db: Kysely<Database>, dialect: SqlDialect): EventS
         const row = await db.selectFrom('events').select('received_at').where('seq', '>', after).orderBy('seq').limit(1).executeTakeFirst();
         return row ? Number(row.received_at) : null;
       }
-      const { rows } = await sql<{ received_at: number }>`with tail as materialized ${logWindow(db, after, TENANT_WINDOW)}
-        select received_at from tail where tenant_id = ${tenantId} order by seq limit 1`.execute(db);
-      return rows[0] ? Number(rows[0].received_at) : null;
+      // Growing windows: the tenant's next event is usually close, and a miss costs one more range.
+      for (const size of TENANT_WINDOWS) {
+        const { rows } = await sql<{ received_at: number }>`with tail as materialized ${logWindow(db, after, size)}
+          select received_at from tail where tenant_id = ${tenantId} order by seq limit 1`.execute(db);
+        if (rows[0]) return Number(rows[0].received_at);
+      }
+      return null;
     },
     async countAfter(after, cap, tenantId) {
       if (tenantId === undefined) {

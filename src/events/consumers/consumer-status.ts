@@ -10,7 +10,7 @@ import type { ConsumerDefinition, ConsumerRegistry } from './consumer.registry.j
 import { orderingKeyOf, partitionOf } from './partitions.js';
 
 /** Lag counts stop here: on a long backlog the figure says "at least". */
-export const LAG_COUNT_CAP = 100_000;
+export const LAG_COUNT_CAP = 10_000;
 
 export interface PartitionLag {
   partition: number;
