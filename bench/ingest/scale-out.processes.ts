@@ -24,7 +24,9 @@ export async function migrate(settings: NodeJS.ProcessEnv): Promise<void> {
   await promisify(execFile)(process.execPath, [join(ROOT, 'bin', 'eventrag'), 'migrate'], { cwd: ROOT, env: childEnv(settings), timeout: 60_000 });
 }
 
-export async function launch(name: string, args: string[], settings: NodeJS.ProcessEnv): Promise<Launched> {
-  const child = await startChild([join(ROOT, 'bin', 'eventrag'), ...args], childEnv(settings), '/health/ready');
+/** `bin/eventrag <args>`, or with `script` (a bench server) `node --import tsx <script> <args>`. */
+export async function launch(name: string, args: string[], settings: NodeJS.ProcessEnv, script?: string): Promise<Launched> {
+  const command = script ? ['--import', 'tsx', script, ...args] : [join(ROOT, 'bin', 'eventrag'), ...args];
+  const child = await startChild(command, childEnv(settings), '/health/ready');
   return { name, url: child.url, stop: child.stop };
 }
