@@ -160,7 +160,7 @@ function writeSection(e: Phase, r: Scaled, s: Scaled): string {
     'All shapes take `POST /v1/events/batch` (100 events per request) from 10 autocannon connections in the bench process,',
     'split over the two API processes in (r) and (s). PostgreSQL, NATS and Redis run on the same 2 cores.',
     '',
-    '| shape | durable consumers | ingest | lag after the load |',
+    '| shape | consumers (with positions in the store) | ingest | lag after the load |',
     '|---|---|---|---|',
     `| (e) embedded: one server (SQLite) | stats + ${synthetic} synthetic, identity, indexer | ${row(e)} | ${lag(e)} |`,
     `| (r) 2 × \`serve --role api\` + 2 × \`worker\` (PostgreSQL, NATS, Redis) | ${r.consumers.join(', ')} | ${row(r)} | ${lag(r)} |`,
