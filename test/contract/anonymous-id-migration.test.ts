@@ -4,26 +4,14 @@
  * by the index, and idempotency keys of tenant-wide keys get their `t:` marker while members'
  * keys keep their scope, so retries sent across the upgrade still dedupe.
  */
-import { Migrator, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { migrationsFor, type SqlDialect } from '../../src/adapters/sql/migrations.js';
 import { toEventRow } from '../../src/adapters/sql/rows.js';
 import type { SqlStore } from '../../src/adapters/sql/sql-store.js';
 import type { EventRecord } from '../../src/ports/events.types.js';
 import { sqlProfileStore } from '../../src/identity/profiles/profile.sql.js';
-import { withFreshStore } from '../helpers/upgrade-stores.js';
+import { migrateBackboneBefore, withFreshStore } from '../helpers/upgrade-stores.js';
 import { T0, makeEvent } from './store.fixtures.js';
-
-async function migrateBefore006(db: Kysely<any>, dialect: SqlDialect, schema?: string): Promise<void> {
-  const all = migrationsFor(dialect);
-  const before = Object.keys(all).filter((name) => name < '006');
-  const migrator = new Migrator({
-    db, ...(schema ? { migrationTableSchema: schema } : {}),
-    provider: { getMigrations: async () => Object.fromEntries(before.map((name) => [name, all[name]!])) },
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error;
-}
 
 const tenantId = 'tenant-006';
 const ev = (ms: number, fields: Partial<EventRecord>) => makeEvent(tenantId, T0 + ms, fields);
@@ -86,10 +74,10 @@ async function checkUpgrade(store: SqlStore, migrateOld: () => Promise<void>): P
 
 describe('migration 006 (anonymous ids of events, tenant-wide idempotency keys)', () => {
   it('upgrades on SQLite', async () => {
-    await withFreshStore('sqlite', (store) => checkUpgrade(store, () => migrateBefore006(store.db, 'sqlite')));
+    await withFreshStore('sqlite', (store) => checkUpgrade(store, () => migrateBackboneBefore(store.db, 'sqlite', '006')));
   });
 
   it('upgrades on PostgreSQL', async () => {
-    await withFreshStore('postgres', (store, _dialect, schema) => checkUpgrade(store, () => migrateBefore006(store.db, 'postgres', schema)));
+    await withFreshStore('postgres', (store, _dialect, schema) => checkUpgrade(store, () => migrateBackboneBefore(store.db, 'postgres', '006', schema)));
   });
 });

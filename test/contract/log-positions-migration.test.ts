@@ -6,30 +6,17 @@
  * `done` rows for what it had finished above that position (so a count is not applied twice)
  * and `dead` rows for its dead deliveries; the old tables are gone.
  */
-import { Migrator, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { migrationsFor, type SqlDialect } from '../../src/adapters/sql/migrations.js';
 import { toEventRow } from '../../src/adapters/sql/rows.js';
 import type { SqlStore } from '../../src/adapters/sql/sql-store.js';
-import { withFreshStore } from '../helpers/upgrade-stores.js';
+import { migrateBackboneBefore, withFreshStore } from '../helpers/upgrade-stores.js';
 import { T0, makeEvent } from './store.fixtures.js';
-
-async function migrateBeforeLogPositions(db: Kysely<any>, schema?: string): Promise<void> {
-  const dialect: SqlDialect = schema ? 'postgres' : 'sqlite';
-  const all = migrationsFor(dialect);
-  const before = Object.keys(all).filter((name) => name < '007');
-  const migrator = new Migrator({
-    db, ...(schema ? { migrationTableSchema: schema } : {}),
-    provider: { getMigrations: async () => Object.fromEntries(before.map((name) => [name, all[name]!])) },
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error;
-}
 
 type OldStatus = 'pending' | 'processing' | 'failed' | 'done' | 'dead';
 
 async function checkUpgrade(store: SqlStore, schema?: string): Promise<void> {
-  await migrateBeforeLogPositions(store.db, schema);
+  await migrateBackboneBefore(store.db, schema ? 'postgres' : 'sqlite', '007', schema);
   const db = store.db as Kysely<any>;
   const tenantId = 'tenant-positions';
   // Inserted out of id order: positions follow the ids (the previous release's log order).

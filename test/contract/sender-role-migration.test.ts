@@ -3,24 +3,12 @@
  * the upgrade read back with no sender (null), so the indexer keeps applying them as before, and
  * events appended after it keep theirs.
  */
-import { Migrator, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { migrationsFor, type SqlDialect } from '../../src/adapters/sql/migrations.js';
 import { toEventRow } from '../../src/adapters/sql/rows.js';
 import type { SqlStore } from '../../src/adapters/sql/sql-store.js';
-import { withFreshStore } from '../helpers/upgrade-stores.js';
+import { migrateBackboneBefore, withFreshStore } from '../helpers/upgrade-stores.js';
 import { T0, makeEvent } from './store.fixtures.js';
-
-async function migrateBeforeSenders(db: Kysely<any>, dialect: SqlDialect, schema?: string): Promise<void> {
-  const all = migrationsFor(dialect);
-  const before = Object.keys(all).filter((name) => name < '005');
-  const migrator = new Migrator({
-    db, ...(schema ? { migrationTableSchema: schema } : {}),
-    provider: { getMigrations: async () => Object.fromEntries(before.map((name) => [name, all[name]!])) },
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error;
-}
 
 async function checkUpgrade(store: SqlStore, migrateOld: () => Promise<void>): Promise<void> {
   await migrateOld();
@@ -39,10 +27,10 @@ async function checkUpgrade(store: SqlStore, migrateOld: () => Promise<void>): P
 
 describe('migration 005 (sender role of events)', () => {
   it('adds the column on SQLite; old rows have no sender', async () => {
-    await withFreshStore('sqlite', (store) => checkUpgrade(store, () => migrateBeforeSenders(store.db, 'sqlite')));
+    await withFreshStore('sqlite', (store) => checkUpgrade(store, () => migrateBackboneBefore(store.db, 'sqlite', '005')));
   });
 
   it('adds the column on PostgreSQL; old rows have no sender', async () => {
-    await withFreshStore('postgres', (store, _dialect, schema) => checkUpgrade(store, () => migrateBeforeSenders(store.db, 'postgres', schema)));
+    await withFreshStore('postgres', (store, _dialect, schema) => checkUpgrade(store, () => migrateBackboneBefore(store.db, 'postgres', '005', schema)));
   });
 });

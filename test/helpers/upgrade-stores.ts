@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SqlDialect } from '../../src/adapters/sql/migrations.js';
+import { Migrator, type Kysely } from 'kysely';
+import { migrationsFor, type SqlDialect } from '../../src/adapters/sql/migrations.js';
 import { createPostgresStore } from '../../src/adapters/sql/postgres.store.js';
 import type { SqlStore } from '../../src/adapters/sql/sql-store.js';
 import { createSqliteStore } from '../../src/adapters/sql/sqlite.store.js';
@@ -34,4 +35,16 @@ export async function withFreshStore(dialect: SqlDialect, work: UpgradeWork): Pr
     await store.close();
     await pg.drop();
   }
+}
+
+/** Runs the backbone's migrations whose names sort before `before` (e.g. '007'): the schema of an older release. */
+export async function migrateBackboneBefore(db: Kysely<any>, dialect: SqlDialect, before: string, schema?: string): Promise<void> {
+  const all = migrationsFor(dialect);
+  const names = Object.keys(all).filter((name) => name < before);
+  const migrator = new Migrator({
+    db, ...(schema ? { migrationTableSchema: schema } : {}),
+    provider: { getMigrations: async () => Object.fromEntries(names.map((name) => [name, all[name]!])) },
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error;
 }
