@@ -8,8 +8,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../helpers/app.js';
-import { deleteStream, readStream } from '../helpers/nats.js';
+import { consumersOf, drained, expectAppliedOnce, ProbeLoad } from '../helpers/cluster-load.js';
+import { deleteStream } from '../helpers/nats.js';
 import { childEnv, killAll, provisionTenant, runCommand, startServer, type ServerProcess } from '../helpers/processes.js';
 import { freshPgSchema, natsUrl, redisUrl, uniqueSuffix, type FreshPgSchema } from '../helpers/services.js';
 
@@ -37,6 +37,7 @@ beforeAll(async () => {
   });
   await runCommand(['migrate'], env);
   ({ ingest: ingestKey, admin: adminKey } = await provisionTenant(schema.connectionString, schema.schema, 'acme', ['ingest', 'admin']) as { ingest: string; admin: string });
+  probes = new ProbeLoad(() => apis, { label: 'mp', articleEvery: 5, users: 9, ingestKey });
   [apis, workers] = await Promise.all([
     Promise.all(['api-a', 'api-b'].map((name) => startServer(name, ['serve', '--role', 'api'], env, BOOT_MS))),
     // The embedded search index lives in one process's DATA_DIR, so one worker runs the indexer
@@ -54,54 +55,9 @@ afterAll(async () => {
   await schema?.drop();
 });
 
-/** What the clients know: probe n → the event id the API acknowledged. */
-const acked = new Map<number, string>();
-const rejected: string[] = [];
-let next = 0;
-let stopped = false;
-let paused = false;
-
-const isArticle = (n: number) => n % 5 === 0;
-function probe(n: number) {
-  return isArticle(n)
-    ? { type: 'article.created', idempotencyKey: `mp-${n}`, data: { articleId: `a${n}`, name: `Hex bolt ${n}`, description: 'zinc plated', category: 'bolts' } }
-    : { type: 'mp.probe', userId: `u${n % 9}`, idempotencyKey: `mp-${n}`, data: { n } };
-}
-
-async function sender(worker: number): Promise<void> {
-  for (let round = 0; !stopped; round += 1) {
-    if (paused) { await new Promise((resolve) => setTimeout(resolve, 10)); continue; }
-    const api = apis[(round + worker) % apis.length]!;
-    const ns = Array.from({ length: 10 }, () => next++);
-    const res = await fetch(`${api.url}/v1/events/batch`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(ns.map(probe)),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const body = await res.json() as { results?: Array<{ index: number; id?: string }> };
-    if (res.status !== 202 || !body.results) { rejected.push(`${res.status} ${JSON.stringify(body)}`); continue; }
-    for (const item of body.results) {
-      if (item.id) acked.set(ns[item.index]!, item.id);
-      else rejected.push(JSON.stringify(item));
-    }
-  }
-}
-
-const sendFor = (count: number) => {
-  const target = acked.size + count;
-  return eventually(async () => acked.size >= target, 20_000, 10);
-};
-
-const scalar = async (text: string, values: unknown[] = []) => Number((await db.query(text, values)).rows[0]?.n ?? 0);
-
-interface PartitionRow { partition: number; position: number; owner: string | null; lagEvents: number }
-interface ConsumerRow { name: string; delivery: string; pending: number; processing: number; failed: number; dead: number; lagEvents: number; partitions: PartitionRow[] }
-
-async function consumers(api = apis[1]!): Promise<ConsumerRow[]> {
-  const res = await fetch(`${api.url}/v1/consumers`, { headers: { authorization: `Bearer ${adminKey}` } });
-  return ((await res.json()) as { items: ConsumerRow[] }).items;
-}
+/** What the clients send and were told. */
+let probes: ProbeLoad;
+const consumers = (api = apis[1]!) => consumersOf(api, adminKey);
 
 describe('two API and two worker processes (PostgreSQL + NATS + Redis)', () => {
   it('answer health and metrics on every process', async () => {
@@ -120,37 +76,29 @@ describe('two API and two worker processes (PostgreSQL + NATS + Redis)', () => {
   });
 
   it('store every acknowledged event once and apply each exactly once across a worker crash', { timeout: 2 * BOOT_MS }, async () => {
-    const senders = Array.from({ length: SENDERS }, (_, worker) => sender(worker));
+    const senders = Array.from({ length: SENDERS }, (_, sender) => probes.send(sender));
     const victim = workers[0]!;
     let killed: string | null = null;
     let held: string[] = [];
     try {
-      await sendFor(300);
+      await probes.sendFor(300, 20_000);
       // What the worker leases when it dies (mid-stream: it is working those partitions). It is
       // the only one running the indexer, so the indexer's partitions name it.
       const before = await consumers();
       killed = before.find((c) => c.name === 'indexer')!.partitions[0]!.owner;
       held = before.flatMap((c) => c.partitions.filter((p) => p.owner === killed).map((p) => `${c.name}/${p.partition}`));
       await victim.kill('SIGKILL');
-      await sendFor(300);
-      paused = true; // while it boots (a few seconds), not to pile up a backlog
-      await victim.restart().finally(() => { paused = false; });
-      await sendFor(200);
+      await probes.sendFor(300, 20_000);
+      probes.paused = true; // while it boots (a few seconds), not to pile up a backlog
+      await victim.restart().finally(() => { probes.paused = false; });
+      await probes.sendFor(200, 20_000);
     } finally {
-      stopped = true;
+      probes.stopped = true;
       await Promise.all(senders);
     }
-    expect(rejected).toEqual([]);
+    expect(probes.rejected).toEqual([]);
 
-    let state = {};
-    const total = await eventually(async () => {
-      const events = await scalar('select count(*) as n from events');
-      const counted = await scalar('select coalesce(sum(count), 0) as n from event_counts');
-      const exceptions = (await db.query(`select consumer, status, count(*) as n from consumer_failures where status <> 'done' group by 1, 2`)).rows;
-      const lagging = (await consumers()).filter((c) => c.delivery === 'durable' && (c.lagEvents > 0 || c.pending > 0)).map((c) => `${c.name}: ${c.lagEvents}`);
-      state = { acked: acked.size, events, counted, exceptions, lagging };
-      return events === acked.size && counted === events && exceptions.length === 0 && lagging.length === 0 && events;
-    }, 40_000, 200).catch((error: unknown) => { throw new Error(`not drained: ${JSON.stringify(state)}\n${workers.map((w) => `${w.name}: ${w.output()}`).join('\n')}`, { cause: error }); });
+    const total = await drained(db, probes, consumers, workers);
 
     // The killed worker's partitions are leased by live workers now (the restarted one is a new owner).
     expect(killed).not.toBeNull();
@@ -161,28 +109,16 @@ describe('two API and two worker processes (PostgreSQL + NATS + Redis)', () => {
       const row = after.find((c) => c.name === consumer)!.partitions.find((p) => p.partition === Number(partition))!;
       expect(row.owner !== null && row.owner !== killed, `${name} owned by ${row.owner}`).toBe(true);
     }
-    console.info(`multi-process: ${acked.size} events acknowledged through 2 APIs; ${held.length} partitions moved off the killed worker (${held.join(', ')})`);
+    console.info(`multi-process: ${probes.acked.size} events acknowledged through 2 APIs; ${held.length} partitions moved off the killed worker (${held.join(', ')})`);
 
     // Every acknowledged event is stored once, under the id its client was given.
     const rows = (await db.query<{ id: string; key: string }>(`select id, idempotency_key as key from events`)).rows;
-    expect(rows).toHaveLength(acked.size);
+    expect(rows).toHaveLength(probes.acked.size);
     const byKey = new Map(rows.map((r) => [r.key, r.id]));
-    for (const [n, id] of acked) expect(byKey.get(`mp-${n}`), `probe ${n}`).toBe(id);
+    for (const [n, id] of probes.acked) expect(byKey.get(`mp-${n}`), `probe ${n}`).toBe(id);
 
-    // stats: one count per event (its counts commit with its position: exactly once).
-    expect(await scalar('select coalesce(sum(count), 0) as n from event_counts')).toBe(total);
-    expect(await scalar(`select count(*) as n from consumer_failures where status = 'dead'`)).toBe(0);
-    // indexer: one document per article, from the event the client was told about.
-    const articles = [...acked].filter(([n]) => isArticle(n));
-    const documents = (await db.query<{ id: string; source: string }>(
-      `select id, source_event_id as source from documents where collection = 'articles' and deleted = 0`)).rows;
-    expect(documents).toHaveLength(articles.length);
-    const sourceOf = new Map(documents.map((d) => [d.id, d.source]));
-    for (const [n, id] of articles) expect(sourceOf.get(`a${n}`), `article a${n}`).toBe(id);
-    // nats-publisher: each event once on the stream (a re-publication after the kill is dropped by its message id).
-    const published = await readStream(stream, { filter: `mp${run}.evt.>` });
-    expect(published).toHaveLength(total);
-    expect(new Set(published.map((m) => m.msgId))).toEqual(new Set(acked.values()));
+    expect(await db.query(`select count(*) as n from consumer_failures where status = 'dead'`).then((r) => Number(r.rows[0].n))).toBe(0);
+    await expectAppliedOnce(db, probes, total, stream, `mp${run}.evt.>`);
 
     // The API reports the same, and the workers' lag gauges are back to zero.
     for (const c of (await consumers(apis[0])).filter((i) => i.delivery === 'durable')) {
