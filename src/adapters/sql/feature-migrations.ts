@@ -46,11 +46,22 @@ function migrator(target: MigrationTarget, provider: MigrationProvider, feature?
 
 const featureProvider = (feature: FeatureMigrations): MigrationProvider => ({ getMigrations: async () => feature.migrations });
 
-async function run(m: Migrator, owner: string): Promise<void> {
-  const { error, results } = await m.migrateToLatest();
-  if (!error) return;
-  const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-  throw new Error(`migration ${owner}${failed ? `/${failed}` : ''} failed: ${(error as Error).message}`, { cause: error });
+/**
+ * Kysely's migrator looks for its tables by introspecting every schema of the database (with
+ * `pg_get_serial_sequence` per column); a table another schema drops meanwhile makes that query
+ * fail with undefined_table before any migration ran. That is retried a few times.
+ */
+const INTROSPECTION_RETRIES = 3;
+
+export async function runMigrator(m: Pick<Migrator, 'migrateToLatest'>, owner: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    const { error, results } = await m.migrateToLatest();
+    if (!error) return;
+    const raced = results === undefined && (error as { code?: string }).code === '42P01';
+    if (raced && attempt <= INTROSPECTION_RETRIES) { await new Promise((resolve) => setTimeout(resolve, 50 * attempt)); continue; }
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`migration ${owner}${failed ? `/${failed}` : ''} failed: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 async function tableExists(target: MigrationTarget, table: string): Promise<boolean> {
@@ -91,8 +102,8 @@ async function adopt(target: MigrationTarget, features: readonly FeatureMigratio
 export async function migrateAll(target: MigrationTarget, backbone: MigrationProvider, features: readonly FeatureMigrations[]): Promise<void> {
   checkNames(features);
   await adopt(target, features);
-  await run(migrator(target, backbone), 'backbone');
-  for (const feature of features) await run(migrator(target, featureProvider(feature), feature.name), feature.name);
+  await runMigrator(migrator(target, backbone), 'backbone');
+  for (const feature of features) await runMigrator(migrator(target, featureProvider(feature), feature.name), feature.name);
 }
 
 /** Names not yet run: the backbone's as they are, a feature's as `<feature>/<name>`. */
