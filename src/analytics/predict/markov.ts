@@ -1,0 +1,194 @@
+/**
+ * Next-action model: a variable-order Markov model over one tenant's event types.
+ *
+ * Method. Every observed step "after these types came `next`" counts `next` in each suffix of
+ * the context, from order 0 (the tenant's overall type distribution) up to `maxOrder` (the last
+ * `maxOrder` types). A session start is the symbol SESSION_START at the front of a context, so
+ * the first event of a session is predicted from the session-start distribution, not from the
+ * previous session. Prediction is interpolated Witten–Bell back-off:
+ *
+ *   P_0(w)     = c_0(w) / N_0
+ *   P_n(w | h) = (c(h, w) + T(h) · P_{n-1}(w | h')) / (c(h) + T(h))
+ *
+ * where h' is h without its oldest type, c(h) the count of h, T(h) the number of distinct types
+ * seen after h. A context never seen (or evicted) is skipped: P_n = P_{n-1}. Every level is a
+ * distribution over the known types, so the mix sums to 1 over all of them.
+ *
+ * Bounds: at most `maxContexts` contexts (the rarest are evicted, longest first, when the cap is
+ * passed), at most `maxTypesPerContext` next types per context (the rarest gives way), at most
+ * `maxTypes` types in the tenant (later new types are not learned). `predict` reads only the
+ * contexts on one path, at most maxOrder + 1, so it costs O(types in those contexts).
+ * Training is incremental: call `observe` as events arrive. Serializable with toJSON/fromJSON.
+ */
+import { AppError } from '../../platform/errors.js';
+import { ContextTrie, type ContextNode } from './context-trie.js';
+import { parseSerializedModel, type SerializedNextActionModel } from './markov-json.js';
+
+/** Marks the start of a session in a context; never a real event type (those are non-empty). */
+export const SESSION_START = '';
+
+export interface NextActionModelOptions {
+  /** Longest context used, in types (default 3). */
+  maxOrder?: number;
+  /** Contexts kept in memory (default 200,000); the rarest are evicted beyond this. */
+  maxContexts?: number;
+  /** Next types counted per context (default 64); the rarest gives way to a new one. */
+  maxTypesPerContext?: number;
+  /** Distinct types the model learns (default 1,000). */
+  maxTypes?: number;
+}
+
+export interface TypeProbability {
+  type: string;
+  probability: number;
+}
+
+export interface NextActionPrediction {
+  predictions: TypeProbability[];
+  /** `markov-<maxOrder>`. */
+  model: string;
+  /** Order of the longest context found in the model (0: the overall distribution). */
+  order: number;
+  /** The types of that context, oldest first (without the session-start marker). */
+  context: string[];
+  /** Whether that context starts at the session start. */
+  sessionStart: boolean;
+}
+
+const DEFAULTS = { maxOrder: 3, maxContexts: 200_000, maxTypesPerContext: 64, maxTypes: 1_000 };
+
+function positiveInteger(name: string, value: number | undefined, fallback: number, max: number): number {
+  const chosen = value ?? fallback;
+  if (!Number.isInteger(chosen) || chosen < 1 || chosen > max) throw new RangeError(`${name} must be an integer in [1, ${max}], got ${String(value)}`);
+  return chosen;
+}
+
+/** The symbols a context contributes: those after its last session start, at most maxOrder. */
+function effectiveContext(previous: readonly string[], maxOrder: number): readonly string[] {
+  const start = previous.lastIndexOf(SESSION_START);
+  const fromSession = start >= 0 ? previous.slice(start) : previous;
+  return fromSession.length > maxOrder ? fromSession.slice(fromSession.length - maxOrder) : fromSession;
+}
+
+export class NextActionModel {
+  readonly maxOrder: number;
+  readonly maxContexts: number;
+  readonly maxTypesPerContext: number;
+  readonly maxTypes: number;
+  private readonly trie: ContextTrie;
+
+  constructor(options: NextActionModelOptions = {}) {
+    this.maxOrder = positiveInteger('maxOrder', options.maxOrder, DEFAULTS.maxOrder, 16);
+    this.maxContexts = positiveInteger('maxContexts', options.maxContexts, DEFAULTS.maxContexts, 100_000_000);
+    this.maxTypesPerContext = positiveInteger('maxTypesPerContext', options.maxTypesPerContext, DEFAULTS.maxTypesPerContext, 100_000);
+    this.maxTypes = positiveInteger('maxTypes', options.maxTypes, DEFAULTS.maxTypes, 1_000_000);
+    this.trie = new ContextTrie(this.maxContexts, this.maxTypesPerContext);
+  }
+
+  get name(): string {
+    return `markov-${this.maxOrder}`;
+  }
+
+  /** Contexts held, the overall distribution not included. */
+  get contextCount(): number {
+    return this.trie.contextCount;
+  }
+
+  /** Distinct types known (those of the overall distribution). */
+  get typeCount(): number {
+    return this.trie.root.next.size;
+  }
+
+  /**
+   * Learns that `nextType` followed `previous` (oldest first; SESSION_START marks where the
+   * session began). Returns false when the type was not learned because `maxTypes` is reached.
+   */
+  observe(previous: readonly string[], nextType: string): boolean {
+    if (typeof nextType !== 'string' || nextType === SESSION_START) throw new TypeError('nextType must be a non-empty string');
+    const root = this.trie.root;
+    if (!root.next.has(nextType) && root.next.size >= this.maxTypes) return false;
+    ContextTrie.count(root, nextType, Number.POSITIVE_INFINITY);
+    const symbols = effectiveContext(previous, this.maxOrder);
+    let node = root;
+    for (let i = symbols.length - 1; i >= 0; i -= 1) {
+      node = this.trie.child(node, symbols[i]!);
+      ContextTrie.count(node, nextType, this.maxTypesPerContext);
+    }
+    this.trie.pruneIfOverCap();
+    return true;
+  }
+
+  /** The k most probable next types after `previous` (oldest first), ties by type name. */
+  predict(previous: readonly string[], k: number): NextActionPrediction {
+    if (!Number.isInteger(k) || k < 1) throw new AppError('VALIDATION_FAILED', { detail: `k must be a positive integer, got ${String(k)}` });
+    const symbols = effectiveContext(previous, this.maxOrder);
+    const path: ContextNode[] = [this.trie.root];
+    let node = this.trie.root;
+    for (let i = symbols.length - 1; i >= 0; i -= 1) {
+      const child = node.children?.get(symbols[i]!);
+      if (!child || child.total === 0) break;
+      path.push(child);
+      node = child;
+    }
+    const order = path.length - 1;
+    const used = symbols.slice(symbols.length - order);
+    const sessionStart = used[0] === SESSION_START;
+    const result = { model: this.name, order, context: sessionStart ? used.slice(1) : [...used], sessionStart };
+    if (this.trie.root.total === 0) return { predictions: [], ...result };
+    return { predictions: topK(mixedDistribution(path), k), ...result };
+  }
+
+  toJSON(): SerializedNextActionModel {
+    return {
+      format: 'eventrag.next-action-model',
+      version: 1,
+      options: { maxOrder: this.maxOrder, maxContexts: this.maxContexts, maxTypesPerContext: this.maxTypesPerContext, maxTypes: this.maxTypes },
+      contexts: this.trie.entries().map(({ context, node }) => ({ context, next: [...node.next] })),
+    };
+  }
+
+  /** Rebuilds a model from toJSON's output (a parsed object); throws on anything else. */
+  static fromJSON(json: unknown): NextActionModel {
+    const parsed = parseSerializedModel(json);
+    const model = new NextActionModel(parsed.options);
+    for (const { context, next } of parsed.contexts) {
+      let node = model.trie.root;
+      for (let i = context.length - 1; i >= 0; i -= 1) node = model.trie.child(node, context[i]!);
+      for (const [type, count] of next) {
+        node.next.set(type, count);
+        node.total += count;
+      }
+    }
+    model.trie.pruneIfOverCap();
+    return model;
+  }
+}
+
+/**
+ * Witten–Bell interpolation along the path (root first), unrolled into one weight per level:
+ * P(w) = Σ_n weight_n · c_n(w). Levels are added in the same order for every type, so types
+ * with equal counts get bitwise-equal probabilities and tie-break by name alone.
+ */
+function mixedDistribution(path: readonly ContextNode[]): Map<string, number> {
+  const weights = new Array<number>(path.length);
+  let remaining = 1;
+  for (let n = path.length - 1; n >= 1; n -= 1) {
+    const node = path[n]!;
+    const denominator = node.total + node.next.size;
+    weights[n] = remaining / denominator;
+    remaining *= node.next.size / denominator;
+  }
+  weights[0] = remaining / path[0]!.total;
+  const scores = new Map<string, number>();
+  for (const [type, count] of path[0]!.next) scores.set(type, weights[0] * count);
+  for (let n = 1; n < path.length; n += 1) {
+    for (const [type, count] of path[n]!.next) scores.set(type, (scores.get(type) ?? 0) + weights[n]! * count);
+  }
+  return scores;
+}
+
+function topK(scores: Map<string, number>, k: number): TypeProbability[] {
+  const all = [...scores].map(([type, probability]) => ({ type, probability }));
+  all.sort((a, b) => b.probability - a.probability || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  return all.slice(0, k);
+}
