@@ -1,9 +1,10 @@
 /**
  * A deterministic, realistic event log to measure the next-action model on: persons with an
  * archetype's habits (synthetic-archetypes.ts, order-2 chains), a fifth of their sessions in
- * another archetype's habits, random events as noise, sessions of varying length with gaps under
- * 30 minutes inside and over 30 minutes between, persons joining throughout `days`. Half the persons' events
- * carry a session id, so both ways of finding sessions are exercised. Same seed, same log.
+ * a randomly drawn archetype's habits, random events as noise, sessions of varying length with
+ * gaps under 30 minutes inside and over 30 minutes between, persons joining throughout `days`.
+ * Half the persons' events carry a session id, so both ways of finding sessions are exercised.
+ * Same seed, same log.
  */
 import type { LoggedEvent } from './event-log.js';
 import { ALL_TYPES, ARCHETYPES, END, type Archetype } from './synthetic-archetypes.js';
