@@ -1,0 +1,33 @@
+/** The analytics feature's migrations (tracked in its own table, `analytics_migrations`). */
+import type { Kysely, Migration } from 'kysely';
+import type { SqlDialect } from '../feature.js';
+
+/**
+ * Sessions per person (the tenant's user id): the client's sessions by their id, derived ones
+ * by the position of their first event. `latest` marks the derived session of each source app
+ * that the person's next event may extend, so a batch finds it by an index lookup.
+ */
+const migration001: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('analytics_sessions')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('session_key', 'text', (c) => c.notNull())
+      .addColumn('source_app', 'text', (c) => c.notNull())
+      .addColumn('derived', 'integer', (c) => c.notNull())
+      .addColumn('latest', 'integer', (c) => c.notNull())
+      .addColumn('started_at', 'bigint', (c) => c.notNull())
+      .addColumn('ended_at', 'bigint', (c) => c.notNull())
+      .addColumn('event_count', 'integer', (c) => c.notNull())
+      .addColumn('entry_type', 'text', (c) => c.notNull())
+      .addColumn('exit_type', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('analytics_sessions_pk', ['tenant_id', 'user_id', 'session_key'])
+      .execute();
+    await db.schema.createIndex('analytics_sessions_started').on('analytics_sessions').columns(['tenant_id', 'user_id', 'started_at']).execute();
+    await db.schema.createIndex('analytics_sessions_latest').on('analytics_sessions').columns(['tenant_id', 'user_id', 'latest']).execute();
+  },
+};
+
+export function analyticsMigrations(_dialect: SqlDialect): Record<string, Migration> {
+  return { '001_sessions': migration001 };
+}

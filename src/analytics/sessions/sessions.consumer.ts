@@ -1,0 +1,50 @@
+/**
+ * The `analytics-sessions` projection: every event with a user id extends or opens one of that
+ * person's sessions (sessionize.ts). Ordered by user, so one person's events apply in log order;
+ * the session rows commit with the consumer's position (exactly once); a replay rebuilds the
+ * tenant from its log.
+ */
+import type { ConsumerDefinition } from '../../events/consumers/consumer.registry.js';
+import type { LogEntry } from '../../ports/events.types.js';
+import { applyEvent, clientSessionKey, type PersonSessions, type SessionEvent } from './sessionize.js';
+import type { PersonRef, SessionsStore } from './sessions.store.js';
+
+export const SESSIONS_CONSUMER = 'analytics-sessions';
+
+const personKey = (tenantId: string, userId: string) => `${tenantId}\u0000${userId}`;
+
+function sessionEvent(e: LogEntry): SessionEvent | null {
+  if (e.userId === null) return null;
+  return { seq: e.seq, tenantId: e.tenantId, userId: e.userId, sessionId: e.sessionId, sourceApp: e.sourceApp, type: e.type, time: e.time };
+}
+
+export function sessionsConsumer(store: SessionsStore, gapMs: number): ConsumerDefinition {
+  return {
+    name: SESSIONS_CONSUMER,
+    description: 'Keeps each person\'s sessions (client session ids, or 30 minutes of inactivity per source app)',
+    types: ['*'],
+    delivery: 'durable',
+    orderBy: 'userId',
+    batchSize: 512,
+    async handleBatch(entries, tx) {
+      const events = entries.map(sessionEvent).filter((e): e is SessionEvent => e !== null);
+      if (events.length === 0) return;
+      const persons = new Map<string, PersonRef>();
+      const clientKeys = new Map<string, Set<string>>();
+      for (const e of events) {
+        const key = personKey(e.tenantId, e.userId);
+        persons.set(key, { tenantId: e.tenantId, userId: e.userId });
+        if (e.sessionId !== null) clientKeys.set(key, (clientKeys.get(key) ?? new Set()).add(clientSessionKey(e.sessionId)));
+      }
+      const state = new Map<string, PersonSessions>([...persons.keys()].map((k) => [k, { byKey: new Map(), latestDerived: new Map(), touched: new Set() }]));
+      for (const row of await store.load(tx, [...persons.values()], clientKeys)) {
+        const person = state.get(personKey(row.tenantId, row.userId))!;
+        if (row.derived) person.latestDerived.set(row.sourceApp, row);
+        else person.byKey.set(row.key, row);
+      }
+      for (const e of events) applyEvent(state.get(personKey(e.tenantId, e.userId))!, e, gapMs);
+      await store.save(tx, [...state.values()].flatMap((p) => [...p.touched]));
+    },
+    rebuildTenant: (tenantId, tx) => store.clearTenant(tx, tenantId),
+  };
+}
