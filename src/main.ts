@@ -30,6 +30,7 @@ import { logDestination } from './platform/log-format.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { createBackends, type Backends } from './backends.js';
 import { retrievalFeature, type RetrievalApi } from './rag/retrieval.feature.js';
+import { analyticsFeature } from './analytics/analytics.feature.js';
 import { identityFeature } from './identity/profiles/profiles.feature.js';
 import { statsFeature } from './stats/stats.feature.js';
 import type { FeatureContext, FeatureDefinition, SqlDialect } from './feature.js';
@@ -45,6 +46,7 @@ export const FEATURES: readonly FeatureDefinition<any>[] = [
   identityFeature,
   statsFeature,
   retrievalFeature,
+  analyticsFeature,
 ];
 
 /** What `store.migrate` runs after the backbone's migrations (the CLI's store commands too). */

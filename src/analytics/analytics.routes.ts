@@ -1,0 +1,98 @@
+/**
+ * Per-person analytics under /v1/analytics/users/:userId: sessions and engagement, read from the
+ * `analytics-sessions` projection (a moment behind the log). Admins ask about any user of their
+ * tenant; a member only about themselves (403 otherwise); nothing crosses tenants.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { scopedUser } from '../http/auth.plugin.js';
+import { ProblemSchema } from '../http/problem.js';
+import { AppError } from '../platform/errors.js';
+import { MAX_ID_LENGTH } from '../platform/ids.js';
+import { DAY_MS, engagement } from './engagement.js';
+import type { SessionsStore } from './sessions/sessions.store.js';
+
+/** Sessions read for one engagement answer (two periods); a person with more gets `truncated`. */
+export const ENGAGEMENT_SESSIONS_MAX = 50_000;
+
+const Params = Type.Object({ userId: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }) });
+const Compared = Type.Object({ value: Type.Number(), previous: Type.Number(), change: Type.Union([Type.Number(), Type.Null()]) });
+const FIGURES = ['activeDays', 'sessions', 'events', 'eventsPerSession', 'averageSessionSeconds', 'medianSessionSeconds', 'currentStreakDays', 'longestStreakDays'] as const;
+const Session = Type.Object({
+  sessionKey: Type.String({ description: 's:<sessionId> for the client\'s sessions, d:<position of the first event> for derived ones' }),
+  sourceApp: Type.Union([Type.String(), Type.Null()]),
+  derived: Type.Boolean(),
+  startedAt: Type.String({ format: 'date-time' }),
+  endedAt: Type.String({ format: 'date-time' }),
+  durationSeconds: Type.Number(),
+  eventCount: Type.Integer(),
+  entryType: Type.String(),
+  exitType: Type.String(),
+});
+
+/** A `date-time` the schema accepted as text but JavaScript cannot place in time is 400. */
+function instant(value: string | undefined, pointer: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw new AppError('VALIDATION_FAILED', { detail: `${pointer.slice(1)} ${value} is not a date-time this server can use`, errors: [{ pointer, detail: 'not a usable date-time' }] });
+  return ms;
+}
+
+export async function analyticsRoutes(fastify: FastifyInstance, options: { sessions: SessionsStore }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/analytics/users/:userId/sessions', {
+    schema: {
+      tags: ['analytics'], summary: 'A person\'s sessions, newest first',
+      params: Params,
+      querystring: Type.Object({
+        from: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
+        to: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
+        limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ userId: Type.String(), items: Type.Array(Session) }), 400: ProblemSchema, 403: ProblemSchema },
+    },
+  }, async (request) => {
+    const userId = scopedUser(request.principal, request.params.userId)!;
+    const to = instant(request.query.to, '/to', Date.now() + 1);
+    const from = instant(request.query.from, '/from', to - 30 * DAY_MS);
+    if (from >= to) throw new AppError('VALIDATION_FAILED', { detail: 'from must be before to', errors: [{ pointer: '/from', detail: 'after to' }] });
+    const rows = await options.sessions.list(request.principal.tenant.id, userId, from, to, request.query.limit);
+    return {
+      userId,
+      items: rows.map((r) => ({
+        sessionKey: r.key, sourceApp: r.sourceApp === '' ? null : r.sourceApp, derived: r.derived,
+        startedAt: new Date(r.startedAt).toISOString(), endedAt: new Date(r.endedAt).toISOString(),
+        durationSeconds: (r.endedAt - r.startedAt) / 1000, eventCount: r.eventCount, entryType: r.entryType, exitType: r.exitType,
+      })),
+    };
+  });
+
+  app.get('/analytics/users/:userId/engagement', {
+    schema: {
+      tags: ['analytics'], summary: 'A person\'s engagement over the last `days` UTC days (today included), beside the period before',
+      params: Params,
+      querystring: Type.Object({ days: Type.Integer({ minimum: 1, maximum: 366, default: 30 }) }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          userId: Type.String(), days: Type.Integer(), from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }),
+          figures: Type.Object(Object.fromEntries(FIGURES.map((f) => [f, Compared])) as Record<(typeof FIGURES)[number], typeof Compared>),
+          truncated: Type.Boolean({ description: `true when the two periods hold more than ${ENGAGEMENT_SESSIONS_MAX} sessions (the figures count the first ones)` }),
+        }),
+        400: ProblemSchema, 403: ProblemSchema,
+      },
+    },
+  }, async (request) => {
+    const userId = scopedUser(request.principal, request.params.userId)!;
+    const { days } = request.query;
+    const to = (Math.floor(Date.now() / DAY_MS) + 1) * DAY_MS;
+    const from = to - days * DAY_MS;
+    const spans = await options.sessions.spans(request.principal.tenant.id, userId, from - days * DAY_MS, to, ENGAGEMENT_SESSIONS_MAX + 1);
+    const truncated = spans.length > ENGAGEMENT_SESSIONS_MAX;
+    return {
+      userId, days, from: new Date(from).toISOString(), to: new Date(to).toISOString(),
+      figures: engagement(truncated ? spans.slice(0, ENGAGEMENT_SESSIONS_MAX) : spans, from, to), truncated,
+    };
+  });
+}

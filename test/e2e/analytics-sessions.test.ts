@@ -1,0 +1,139 @@
+/**
+ * A person's sessions and engagement over HTTP (SQLite): derived sessions from 30 minutes of
+ * inactivity and the client's own session ids, the figures of the last days, who may ask
+ * (admins about their tenant's users, members about themselves only, other tenants see nothing,
+ * the ingest key nothing), bad input answered 400, a rebuild by replay that ends with the same
+ * sessions, and a person's erase and export through the privacy registry.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/identity/keys.service.js';
+import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+let t: TestApp;
+let alice: string;
+let bob: string;
+let otherAdmin: string;
+const today = Math.floor(Date.now() / DAY) * DAY;
+/** Noon of `daysAgo` days before today (UTC), plus minutes. */
+const at = (daysAgo: number, minutes: number) => new Date(today - daysAgo * DAY + 12 * 60 * MIN + minutes * MIN).toISOString();
+
+async function sessionsDone(eventId: string): Promise<void> {
+  await eventually(async () => (await t.call('GET', `/v1/events/${eventId}`)).json().deliveries
+    ?.some((d: { consumer: string; status: string }) => d.consumer === 'analytics-sessions' && d.status === 'done'));
+}
+
+const sessionsOf = async (userId: string, key: string | null = t.adminKey) => t.call('GET', `/v1/analytics/users/${userId}/sessions`, undefined, key);
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const store = t.app.backends.store;
+  const demo = (await store.tenants.bySlug('demo'))!;
+  alice = await t.memberKey('alice');
+  bob = await t.memberKey('bob');
+  const { tenant: other } = await store.tenants.ensure('other');
+  otherAdmin = (await createApiKey(store, { tenantId: other.id, role: 'admin' })).key;
+  expect(demo.id).not.toBe(other.id);
+  const events = [
+    { type: 'app.opened', time: at(2, 0) }, { type: 'item.searched', time: at(2, 10) }, // one session two days ago, 10 min
+    { type: 'item.viewed', time: at(1, 0) }, // yesterday
+    { type: 'cart.changed', time: at(0, -60), sessionId: 'web-9' }, { type: 'checkout.done', time: at(0, 0), sessionId: 'web-9' }, // today, the client's session
+  ];
+  let last = '';
+  for (const e of events) {
+    const res = await t.call('POST', '/v1/events', { ...e, userId: 'alice', data: {} }, t.ingestKey);
+    expect(res.statusCode, res.body).toBe(202);
+    last = res.json().id;
+  }
+  // Another tenant's alice, to see tenants kept apart.
+  await createApiKey(store, { tenantId: other.id, role: 'ingest' }).then((k) => t.call('POST', '/v1/events', { type: 'page.viewed', userId: 'alice', data: {} }, k.key));
+  await sessionsDone(last);
+});
+
+afterAll(async () => { await t?.close(); });
+
+describe('analytics: sessions and engagement of a person', () => {
+  it('lists the person\'s sessions, newest first: two derived, one of the client', async () => {
+    const res = await sessionsOf('alice');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().items.map((s: Record<string, unknown>) => [s.derived, s.eventCount, s.durationSeconds, s.entryType, s.exitType])).toEqual([
+      [false, 2, 3600, 'cart.changed', 'checkout.done'],
+      [true, 1, 0, 'item.viewed', 'item.viewed'],
+      [true, 2, 600, 'app.opened', 'item.searched'],
+    ]);
+    expect(res.json().items[0].sessionKey).toBe('s:web-9');
+  });
+
+  it('computes the engagement figures of the last 7 days beside the 7 before', async () => {
+    const res = await t.call('GET', '/v1/analytics/users/alice/engagement?days=7');
+    expect(res.statusCode, res.body).toBe(200);
+    const { figures, from, to, truncated } = res.json();
+    expect([from, to]).toEqual([new Date(today - 6 * DAY).toISOString(), new Date(today + DAY).toISOString()]);
+    expect(truncated).toBe(false);
+    expect(figures.sessions).toEqual({ value: 3, previous: 0, change: null });
+    expect(figures.activeDays.value).toBe(3);
+    expect(figures.events.value).toBe(5);
+    expect(figures.eventsPerSession.value).toBe(1.667);
+    expect(figures.averageSessionSeconds.value).toBe(1400); // (600 + 0 + 3600) / 3
+    expect(figures.medianSessionSeconds.value).toBe(600);
+    expect(figures.currentStreakDays.value).toBe(3);
+    expect(figures.longestStreakDays.value).toBe(3);
+  });
+
+  it('lets a member read only their own analytics', async () => {
+    expect((await sessionsOf('alice', alice)).json().items).toHaveLength(3);
+    expect((await t.call('GET', '/v1/analytics/users/alice/engagement', undefined, alice)).statusCode).toBe(200);
+    for (const path of ['/v1/analytics/users/alice/sessions', '/v1/analytics/users/alice/engagement']) {
+      const res = await t.call('GET', path, undefined, bob);
+      expect(res.statusCode, path).toBe(403);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body).not.toContain('cart.changed');
+    }
+    expect((await sessionsOf('bob', bob)).json()).toEqual({ userId: 'bob', items: [] });
+    expect((await sessionsOf('alice', t.ingestKey)).statusCode).toBe(403);
+    expect((await sessionsOf('alice', null)).statusCode).toBe(401);
+  });
+
+  it('shows another tenant none of this tenant\'s sessions', async () => {
+    await eventually(async () => (await sessionsOf('alice', otherAdmin)).json().items?.length === 1);
+    const theirs = (await sessionsOf('alice', otherAdmin)).json().items;
+    expect(theirs.map((s: { entryType: string }) => s.entryType)).toEqual(['page.viewed']);
+  });
+
+  it('answers 400 for bad input', async () => {
+    for (const path of [
+      '/v1/analytics/users/alice/engagement?days=0', '/v1/analytics/users/alice/engagement?days=100000', '/v1/analytics/users/alice/engagement?days=abc',
+      '/v1/analytics/users/alice/engagement?extra=1', '/v1/analytics/users/alice/sessions?limit=5000',
+      `/v1/analytics/users/alice/sessions?from=${at(0, 0)}&to=${at(1, 0)}`, '/v1/analytics/users/alice/sessions?from=yesterday',
+    ]) {
+      const res = await t.call('GET', path);
+      expect(res.statusCode, path).toBe(400);
+      expect(res.headers['content-type'], path).toContain('application/problem+json');
+    }
+    // A user id over the id length limit is refused at the edge, like every path parameter.
+    expect((await t.call('GET', `/v1/analytics/users/${'x'.repeat(300)}/sessions`)).statusCode).toBe(414);
+  });
+
+  it('a rebuild by replay ends with the same sessions', async () => {
+    const before = (await sessionsOf('alice')).json().items;
+    const replay = await t.call('POST', '/v1/consumers/analytics-sessions/replay', {});
+    expect(replay.statusCode, replay.body).toBe(202);
+    expect(replay.json().mode).toBe('rebuild');
+    await eventually(async () => {
+      const c = (await t.call('GET', '/v1/consumers')).json().items.find((i: { name: string }) => i.name === 'analytics-sessions');
+      return c.replaying === 0 && c.lagEvents === 0;
+    });
+    expect((await sessionsOf('alice')).json().items).toEqual(before);
+  });
+
+  it('exports and erases a person\'s sessions through the privacy registry', async () => {
+    const tenantId = (await t.app.backends.store.tenants.bySlug('demo'))!.id;
+    const exported = await t.app.privacy.exportUser(tenantId, 'alice');
+    expect((exported.analytics!.sessions as unknown[]).length).toBe(3);
+    const erased = await t.app.privacy.eraseUser(tenantId, 'alice');
+    expect(erased.byFeature.analytics).toBe(3);
+    expect((await sessionsOf('alice')).json().items).toEqual([]);
+    expect((await sessionsOf('alice', otherAdmin)).json().items).toHaveLength(1);
+  });
+});
