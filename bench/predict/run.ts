@@ -15,6 +15,7 @@ import { toLoggedEvent, type LoggedEvent } from '../../src/analytics/predict/eve
 import { PersonContexts } from '../../src/analytics/predict/person-contexts.js';
 import { generateSyntheticLog } from '../../src/analytics/predict/synthetic-log.js';
 import { writeSection } from './section.js';
+import { stressModel } from './stress.js';
 
 const { values } = parseArgs({
   options: {
@@ -70,6 +71,7 @@ const variants = [
 const micros = predictMicros(report, log);
 const jsonBytes = Buffer.byteLength(JSON.stringify(report.model));
 const memoryMb = Math.round(process.memoryUsage().rss / 2 ** 20);
+const stress = stressModel(500_000);
 
 const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
 const n = (value: number) => value.toLocaleString('en-US');
@@ -96,7 +98,8 @@ const lines = [
   `| test part: 3 predictors predict, then learn | ${(report.testMs / 1000).toFixed(2)} s |`,
   `| one \`predict(context, 3)\` of the model | ${micros.toFixed(1)} µs |`,
   `| model size | ${n(report.model.contextCount)} contexts, ${n(report.model.typeCount)} types, ${(jsonBytes / 2 ** 20).toFixed(2)} MB as JSON (cap ${n(report.model.maxContexts)} contexts) |`,
-  `| bench process RSS at the end | ${memoryMb} MB |`,
+  `| bench process RSS after the evaluations | ${memoryMb} MB |`,
+  `| bounds: ${n(stress.steps)} steps over ${stress.types} random types (skewed) | at most ${n(stress.mostContextsHeld)} contexts held (cap ${n(stress.maxContexts)}), ${n(Math.round(stress.observesPerSecond))} observes/s with eviction, ${stress.predictMicros.toFixed(1)} µs per predict, ${stress.heapMb.toFixed(0)} MB of heap kept |`,
 ];
 console.log(lines.join('\n'));
 if (!values['no-write']) writeSection(date, lines);

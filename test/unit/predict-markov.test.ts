@@ -62,6 +62,9 @@ describe('NextActionModel: Witten–Bell back-off, computed by hand', () => {
       const context = Array.from({ length: Math.floor(random() * 5) }, () => types[Math.floor(random() * types.length)]!);
       if (random() < 0.3) context.unshift(SESSION_START);
       const all = probabilities(model, context);
+      const ranked = model.predict(context, 1_000).predictions;
+      expect(model.predict(context, 3).predictions).toEqual(ranked.slice(0, 3));
+      for (let r = 1; r < ranked.length; r += 1) expect(ranked[r]!.probability).toBeLessThanOrEqual(ranked[r - 1]!.probability);
       expect(Object.keys(all)).toHaveLength(model.typeCount);
       expect(sum(all)).toBeCloseTo(1, 12);
     }
