@@ -28,6 +28,23 @@ const migration001: Migration = {
   },
 };
 
+/**
+ * The session each event of a person went to, so a journey groups a person's events by session
+ * and later analyses (funnels, paths) follow sessions without deriving them again.
+ */
+const migration002: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('analytics_event_sessions')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('event_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('session_key', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('analytics_event_sessions_pk', ['tenant_id', 'event_id'])
+      .execute();
+    await db.schema.createIndex('analytics_event_sessions_user').on('analytics_event_sessions').columns(['tenant_id', 'user_id', 'session_key', 'event_id']).execute();
+  },
+};
+
 export function analyticsMigrations(_dialect: SqlDialect): Record<string, Migration> {
-  return { '001_sessions': migration001 };
+  return { '001_sessions': migration001, '002_event_sessions': migration002 };
 }

@@ -44,10 +44,20 @@ describeOnEachDialect('analytics sessions store', ({ store, inTx }) => {
     expect(await summary(await newTenant(store()))).toEqual([]);
     expect((await sessions().spans(tenant, 'alice', T0, T0 + 91 * MIN, 10)).map((s) => s.eventCount)).toEqual([3, 1]); // the one starting at 91 is past the end
     expect((await sessions().list(tenant, 'alice', T0 + MIN, T0 + 1000 * MIN, 2)).map((r) => (r.startedAt - T0) / MIN)).toEqual([91, 90]);
+    // Each event's session is recorded; events without a user have none.
+    const keys = await sessions().sessionKeys(tenant, events.map((e) => e.id));
+    expect(events.map((e) => keys.get(e.id)?.slice(0, 2) ?? null)).toEqual(['d:', 'd:', 'd:', 'd:', 's:', 's:', 'd:', null]);
+    expect(keys.get(events[0]!.id)).toBe(keys.get(events[2]!.id));
+    expect(keys.get(events[3]!.id)).not.toBe(keys.get(events[0]!.id));
+    expect(await sessions().eventsOfSession(tenant, 'alice', 's:web-1', '', 10)).toEqual([events[4]!.id, events[5]!.id].sort());
+    expect(await sessions().eventsOfSession(tenant, 'alice', 's:web-1', [events[4]!.id, events[5]!.id].sort()[0]!, 10)).toHaveLength(1);
+    expect(await sessions().eventsOfSession(tenant, 'bob', 's:web-1', '', 10)).toEqual([]);
+    expect((await sessions().sessionKeys(await newTenant(store()), events.map((e) => e.id))).size).toBe(0);
 
     // A rebuild: the tenant's rows go, the same events in one batch give the same sessions.
     await inTx((tx) => consumer().rebuildTenant!(tenant, tx));
     expect(await summary(tenant)).toEqual([]);
+    expect((await sessions().sessionKeys(tenant, events.map((e) => e.id))).size).toBe(0);
     expect(await summary(tenant, 'bob')).toEqual([]);
     await apply(events);
     expect(await summary(tenant)).toHaveLength(3);
@@ -80,6 +90,7 @@ describeOnEachDialect('analytics sessions store', ({ store, inTx }) => {
     expect((await sessions().ofUser(tenant, 'alice')).map((r) => r.entryType)).toEqual(['a']);
     expect(await sessions().eraseUser(tenant, 'alice')).toBe(1);
     expect(await sessions().ofUser(tenant, 'alice')).toEqual([]);
+    expect(await sessions().eventsOfSession(tenant, 'alice', (await sessions().ofUser(tenant, 'bob'))[0]!.key, '', 10)).toEqual([]);
     expect(await summary(tenant, 'bob')).toHaveLength(1);
     expect(await summary(other)).toHaveLength(1);
     expect(await sessions().eraseUser(tenant, 'alice')).toBe(0);

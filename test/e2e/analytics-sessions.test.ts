@@ -1,5 +1,5 @@
 /**
- * A person's sessions and engagement over HTTP (SQLite): derived sessions from 30 minutes of
+ * A person's sessions, engagement and journey over HTTP (SQLite): derived sessions from 30 minutes of
  * inactivity and the client's own session ids, the figures of the last days, who may ask
  * (admins about their tenant's users, members about themselves only, other tenants see nothing,
  * the ingest key nothing), bad input answered 400, a rebuild by replay that ends with the same
@@ -81,6 +81,36 @@ describe('analytics: sessions and engagement of a person', () => {
     expect(figures.longestStreakDays.value).toBe(3);
   });
 
+  it('gives the journey: the person\'s events in the order received, grouped by session, a page at a time', async () => {
+    const groups = (body: { sessions: Array<{ sessionKey: string | null; events: Array<{ type: string }> }> }) =>
+      body.sessions.map((g) => [g.sessionKey?.slice(0, 2) ?? null, g.events.map((e) => e.type)]);
+    const all = await t.call('GET', '/v1/analytics/users/alice/journey');
+    expect(all.statusCode, all.body).toBe(200);
+    expect(groups(all.json())).toEqual([['d:', ['app.opened', 'item.searched']], ['d:', ['item.viewed']], ['s:', ['cart.changed', 'checkout.done']]]);
+    expect(all.json().nextCursor).toBeNull();
+    const pages: unknown[] = [];
+    for (let cursor: string | null = '', n = 0; cursor !== null && n < 5; n += 1) {
+      const res = await t.call('GET', `/v1/analytics/users/alice/journey?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.statusCode, res.body).toBe(200);
+      pages.push(groups(res.json()));
+      cursor = res.json().nextCursor;
+    }
+    expect(pages).toEqual([
+      [['d:', ['app.opened', 'item.searched']]],
+      [['d:', ['item.viewed']], ['s:', ['cart.changed']]],
+      [['s:', ['checkout.done']]],
+    ]);
+    const one = await t.call('GET', '/v1/analytics/users/alice/journey?session=s:web-9');
+    expect(groups(one.json())).toEqual([['s:', ['cart.changed', 'checkout.done']]]);
+    expect((await t.call('GET', '/v1/analytics/users/alice/journey?session=s:nope')).json().sessions).toEqual([]);
+    expect((await t.call('GET', '/v1/analytics/users/alice/journey', undefined, bob)).statusCode).toBe(403);
+    expect(groups((await t.call('GET', '/v1/analytics/users/alice/journey', undefined, alice)).json())).toHaveLength(3);
+    for (const query of ['cursor=not-ours', 'cursor=', 'limit=0', 'limit=501', `from=${at(0, 0)}&to=${at(1, 0)}`, 'session=']) {
+      const res = await t.call('GET', `/v1/analytics/users/alice/journey?${query}`);
+      expect(res.statusCode, query).toBe(400);
+    }
+  });
+
   it('lets a member read only their own analytics', async () => {
     expect((await sessionsOf('alice', alice)).json().items).toHaveLength(3);
     expect((await t.call('GET', '/v1/analytics/users/alice/engagement', undefined, alice)).statusCode).toBe(200);
@@ -99,6 +129,8 @@ describe('analytics: sessions and engagement of a person', () => {
     await eventually(async () => (await sessionsOf('alice', otherAdmin)).json().items?.length === 1);
     const theirs = (await sessionsOf('alice', otherAdmin)).json().items;
     expect(theirs.map((s: { entryType: string }) => s.entryType)).toEqual(['page.viewed']);
+    const journey = (await t.call('GET', '/v1/analytics/users/alice/journey', undefined, otherAdmin)).json();
+    expect(journey.sessions.flatMap((g: { events: Array<{ type: string }> }) => g.events.map((e) => e.type))).toEqual(['page.viewed']);
   });
 
   it('answers 400 for bad input', async () => {

@@ -62,25 +62,26 @@ function open(event: SessionEvent, key: string, derived: boolean): SessionRow {
   };
 }
 
-/** Applies one event to its person's sessions (events of one person, in log order). */
-export function applyEvent(person: PersonSessions, event: SessionEvent, gapMs: number): void {
+/** Applies one event to its person's sessions (events of one person, in log order); returns the session's key. */
+export function applyEvent(person: PersonSessions, event: SessionEvent, gapMs: number): string {
   if (event.sessionId !== null) {
     const key = clientSessionKey(event.sessionId);
     const row = person.byKey.get(key);
     if (row) widen(row, event);
     else person.byKey.set(key, open(event, key, false));
     person.touched.add(person.byKey.get(key)!);
-    return;
+    return key;
   }
   const app = event.sourceApp ?? '';
   const latest = person.latestDerived.get(app);
   if (latest && event.time >= latest.startedAt - gapMs && event.time <= latest.endedAt + gapMs) {
     widen(latest, event);
     person.touched.add(latest);
-    return;
+    return latest.key;
   }
   if (latest) { latest.latest = false; person.touched.add(latest); }
   const row = open(event, `d:${event.seq}`, true);
   person.latestDerived.set(app, row);
   person.touched.add(row);
+  return row.key;
 }

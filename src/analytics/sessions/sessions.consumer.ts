@@ -1,8 +1,8 @@
 /**
  * The `analytics-sessions` projection: every event with a user id extends or opens one of that
- * person's sessions (sessionize.ts). Ordered by user, so one person's events apply in log order;
- * the session rows commit with the consumer's position (exactly once); a replay rebuilds the
- * tenant from its log.
+ * person's sessions (sessionize.ts), and the event's session is recorded beside it. Ordered by
+ * user, so one person's events apply in log order; the rows commit with the consumer's position
+ * (exactly once); a replay rebuilds the tenant from its log.
  */
 import type { ConsumerDefinition } from '../../events/consumers/consumer.registry.js';
 import type { LogEntry } from '../../ports/events.types.js';
@@ -27,7 +27,9 @@ export function sessionsConsumer(store: SessionsStore, gapMs: number): ConsumerD
     orderBy: 'userId',
     batchSize: 512,
     async handleBatch(entries, tx) {
-      const events = entries.map(sessionEvent).filter((e): e is SessionEvent => e !== null);
+      const withUser = entries.filter((e) => e.userId !== null);
+      const events = withUser.map(sessionEvent).filter((e): e is SessionEvent => e !== null);
+      const ids = withUser.map((e) => e.id);
       if (events.length === 0) return;
       const persons = new Map<string, PersonRef>();
       const clientKeys = new Map<string, Set<string>>();
@@ -42,8 +44,10 @@ export function sessionsConsumer(store: SessionsStore, gapMs: number): ConsumerD
         if (row.derived) person.latestDerived.set(row.sourceApp, row);
         else person.byKey.set(row.key, row);
       }
-      for (const e of events) applyEvent(state.get(personKey(e.tenantId, e.userId))!, e, gapMs);
-      await store.save(tx, [...state.values()].flatMap((p) => [...p.touched]));
+      const assigned = events.map((e, i) => ({
+        tenantId: e.tenantId, eventId: ids[i]!, userId: e.userId, sessionKey: applyEvent(state.get(personKey(e.tenantId, e.userId))!, e, gapMs),
+      }));
+      await store.save(tx, [...state.values()].flatMap((p) => [...p.touched]), assigned);
     },
     rebuildTenant: (tenantId, tx) => store.clearTenant(tx, tenantId),
   };

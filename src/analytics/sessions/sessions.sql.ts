@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { StoreTx } from '../../ports/store.port.js';
 import type { SessionRow } from './sessionize.js';
-import type { PersonRef, SessionsStore } from './sessions.store.js';
+import type { EventSession, PersonRef, SessionsStore } from './sessions.store.js';
 
 interface SessionsTable {
   tenant_id: string;
@@ -18,7 +18,9 @@ interface SessionsTable {
   exit_type: string;
 }
 
-interface AnalyticsTables { analytics_sessions: SessionsTable }
+interface EventSessionsTable { tenant_id: string; event_id: string; user_id: string; session_key: string }
+
+interface AnalyticsTables { analytics_sessions: SessionsTable; analytics_event_sessions: EventSessionsTable }
 
 /** Persons (or keys) per statement: within both engines' parameter limits. */
 const CHUNK = 200;
@@ -66,8 +68,15 @@ export function sqlSessionsStore(db: Kysely<any>): SessionsStore {
       }
       return rows.map(toRow);
     },
-    async save(tx, rows) {
+    async save(tx, rows, events) {
       const trx = tx.db as Kysely<AnalyticsTables>;
+      const assigned = [...events].sort((a, b) => compare(`${a.tenantId}\u0000${a.eventId}`, `${b.tenantId}\u0000${b.eventId}`));
+      for (const part of chunks(assigned, 200)) {
+        await trx.insertInto('analytics_event_sessions')
+          .values(part.map((e: EventSession) => ({ tenant_id: e.tenantId, event_id: e.eventId, user_id: e.userId, session_key: e.sessionKey })))
+          .onConflict((oc) => oc.columns(['tenant_id', 'event_id']).doUpdateSet((eb) => ({ session_key: eb.ref('excluded.session_key'), user_id: eb.ref('excluded.user_id') })))
+          .execute();
+      }
       // Key order: concurrent batches of several processes lock rows in one order.
       const sorted = [...rows].sort((a, b) => compare(`${a.tenantId}\u0000${a.userId}\u0000${a.key}`, `${b.tenantId}\u0000${b.userId}\u0000${b.key}`));
       for (const part of chunks(sorted, 100)) {
@@ -80,7 +89,24 @@ export function sqlSessionsStore(db: Kysely<any>): SessionsStore {
       }
     },
     async clearTenant(tx, tenantId) {
-      await (tx.db as Kysely<AnalyticsTables>).deleteFrom('analytics_sessions').where('tenant_id', '=', tenantId).execute();
+      const trx = tx.db as Kysely<AnalyticsTables>;
+      await trx.deleteFrom('analytics_sessions').where('tenant_id', '=', tenantId).execute();
+      await trx.deleteFrom('analytics_event_sessions').where('tenant_id', '=', tenantId).execute();
+    },
+    async sessionKeys(tenantId, eventIds) {
+      const keys = new Map<string, string>();
+      for (const part of chunks(eventIds, 500)) {
+        const rows = await reader.selectFrom('analytics_event_sessions').select(['event_id', 'session_key'])
+          .where('tenant_id', '=', tenantId).where('event_id', 'in', part).execute();
+        for (const r of rows) keys.set(r.event_id, r.session_key);
+      }
+      return keys;
+    },
+    async eventsOfSession(tenantId, userId, sessionKey, after, limit) {
+      const rows = await reader.selectFrom('analytics_event_sessions').select('event_id')
+        .where('tenant_id', '=', tenantId).where('user_id', '=', userId).where('session_key', '=', sessionKey).where('event_id', '>', after)
+        .orderBy('event_id').limit(limit).execute();
+      return rows.map((r) => r.event_id);
     },
     async spans(tenantId, userId, from, to, limit) {
       const rows = await reader.selectFrom('analytics_sessions').select(['started_at', 'ended_at', 'event_count'])
@@ -101,6 +127,7 @@ export function sqlSessionsStore(db: Kysely<any>): SessionsStore {
     },
     async eraseUser(tenantId, userId) {
       const result = await reader.deleteFrom('analytics_sessions').where('tenant_id', '=', tenantId).where('user_id', '=', userId).executeTakeFirst();
+      await reader.deleteFrom('analytics_event_sessions').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
       return Number(result.numDeletedRows);
     },
   };

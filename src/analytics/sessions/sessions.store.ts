@@ -5,6 +5,9 @@ import type { SessionRow } from './sessionize.js';
 /** One person of a tenant. */
 export interface PersonRef { tenantId: string; userId: string }
 
+/** Which session an event of a person went to. */
+export interface EventSession { tenantId: string; eventId: string; userId: string; sessionKey: string }
+
 /** A session as the engagement figures need it. */
 export interface SessionSpan { startedAt: number; endedAt: number; eventCount: number }
 
@@ -14,8 +17,15 @@ export interface SessionsStore {
    * of each source app, the rows a batch of their events extends.
    */
   load(tx: StoreTx, persons: PersonRef[], clientKeys: Map<string, Set<string>>): Promise<SessionRow[]>;
-  /** Inside `tx`: inserts or replaces rows (the projection's writes, committed with its position). */
-  save(tx: StoreTx, rows: SessionRow[]): Promise<void>;
+  /**
+   * Inside `tx`: inserts or replaces session rows and records each event's session (the
+   * projection's writes, committed with its position).
+   */
+  save(tx: StoreTx, rows: SessionRow[], events: EventSession[]): Promise<void>;
+  /** The session keys of these events of a tenant (events of no person are absent). */
+  sessionKeys(tenantId: string, eventIds: string[]): Promise<Map<string, string>>;
+  /** Ids of a person's events in one session, in id order, after `after`, at most `limit`. */
+  eventsOfSession(tenantId: string, userId: string, sessionKey: string, after: string, limit: number): Promise<string[]>;
   /** Inside `tx`: deletes a tenant's sessions (a rebuild then applies its log again). */
   clearTenant(tx: StoreTx, tenantId: string): Promise<void>;
   /** A person's sessions that started in [from, to), oldest first, at most `limit`. */
