@@ -19,7 +19,7 @@ export const analyticsFeature = defineFeature<SessionsStore>({
     const sessions = sqlSessionsStore(db);
     return {
       consumers: [sessionsConsumer(sessions, config.ANALYTICS_SESSION_GAP_MINUTES * 60_000)],
-      routes: [{ plugin: analyticsRoutes, options: { sessions } }, { plugin: journeyRoutes, options: { sessions, events: store.events } }],
+      routes: [{ plugin: analyticsRoutes, options: { sessions, events: store.events } }, { plugin: journeyRoutes, options: { sessions, events: store.events } }],
       privacy: {
         eraseUser: (tenantId, userId) => sessions.eraseUser(tenantId, userId),
         exportUser: async (tenantId, userId) => ({ sessions: await sessions.ofUser(tenantId, userId) }),

@@ -1,6 +1,6 @@
 /**
- * Per-person analytics under /v1/analytics/users/:userId: sessions and engagement, read from the
- * `analytics-sessions` projection (a moment behind the log). Admins ask about any user of their
+ * Per-person analytics under /v1/analytics/users/:userId: sessions, engagement and behaviour, read
+ * from the `analytics-sessions` projection (a moment behind the log) and the person's events. Admins ask about any user of their
  * tenant; a member only about themselves (403 otherwise); nothing crosses tenants.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -10,11 +10,15 @@ import { scopedUser } from '../http/auth.plugin.js';
 import { ProblemSchema } from '../http/problem.js';
 import { AppError } from '../platform/errors.js';
 import { MAX_ID_LENGTH } from '../platform/ids.js';
+import { behavior, clockOf } from './behavior.js';
 import { DAY_MS, engagement } from './engagement.js';
+import type { EventStore } from '../ports/store.port.js';
 import type { SessionsStore } from './sessions/sessions.store.js';
 
 /** Sessions read for one engagement answer (two periods); a person with more gets `truncated`. */
 export const ENGAGEMENT_SESSIONS_MAX = 50_000;
+/** Events read for one behaviour answer (the newest); a person with more gets `truncated`. */
+export const BEHAVIOR_EVENTS_MAX = 20_000;
 
 const Params = Type.Object({ userId: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }) });
 const Compared = Type.Object({ value: Type.Number(), previous: Type.Number(), change: Type.Union([Type.Number(), Type.Null()]) });
@@ -39,7 +43,7 @@ function instant(value: string | undefined, pointer: string, fallback: number): 
   return ms;
 }
 
-export async function analyticsRoutes(fastify: FastifyInstance, options: { sessions: SessionsStore }): Promise<void> {
+export async function analyticsRoutes(fastify: FastifyInstance, options: { sessions: SessionsStore; events: EventStore }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/analytics/users/:userId/sessions', {
@@ -94,5 +98,37 @@ export async function analyticsRoutes(fastify: FastifyInstance, options: { sessi
       userId, days, from: new Date(from).toISOString(), to: new Date(to).toISOString(),
       figures: engagement(truncated ? spans.slice(0, ENGAGEMENT_SESSIONS_MAX) : spans, from, to), truncated,
     };
+  });
+
+  const Share = Type.Object({ key: Type.Union([Type.String(), Type.Null()]), count: Type.Integer(), share: Type.Number() });
+  app.get('/analytics/users/:userId/behavior', {
+    schema: {
+      tags: ['analytics'], summary: 'What a person does: types, categories and source apps with shares, activity by hour and weekday, typical session length',
+      params: Params,
+      querystring: Type.Object({
+        days: Type.Integer({ minimum: 1, maximum: 366, default: 30 }),
+        tz: Type.String({ minLength: 1, maxLength: 64, default: 'UTC', description: 'IANA time zone of the hours and weekdays' }),
+      }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          userId: Type.String(), days: Type.Integer(), tz: Type.String(), from: Type.String({ format: 'date-time' }), events: Type.Integer(),
+          types: Type.Array(Share), categories: Type.Array(Share), sourceApps: Type.Array(Share),
+          hourOfDay: Type.Array(Type.Integer(), { minItems: 24, maxItems: 24 }), dayOfWeek: Type.Array(Type.Integer(), { minItems: 7, maxItems: 7, description: 'Monday first' }),
+          sessions: Type.Integer(), typicalSessionSeconds: Type.Number({ description: 'median length of the sessions that started in the period' }),
+          truncated: Type.Boolean({ description: `true when the period holds more than ${BEHAVIOR_EVENTS_MAX} of the person's events (the newest are counted)` }),
+        }),
+        400: ProblemSchema, 403: ProblemSchema,
+      },
+    },
+  }, async (request) => {
+    const userId = scopedUser(request.principal, request.params.userId)!;
+    const { days, tz } = request.query;
+    try { clockOf(tz); } catch { throw new AppError('VALIDATION_FAILED', { detail: `tz ${tz} is not a time zone this server knows`, errors: [{ pointer: '/tz', detail: 'unknown time zone' }] }); }
+    const tenantId = request.principal.tenant.id;
+    const from = Date.now() - days * DAY_MS;
+    const page = await options.events.list(tenantId, { userId, from, limit: BEHAVIOR_EVENTS_MAX + 1 });
+    const truncated = page.items.length > BEHAVIOR_EVENTS_MAX;
+    const spans = await options.sessions.spans(tenantId, userId, from, Date.now() + 1, ENGAGEMENT_SESSIONS_MAX);
+    return { userId, days, tz, from: new Date(from).toISOString(), ...behavior(page.items.slice(0, BEHAVIOR_EVENTS_MAX), spans, tz), truncated };
   });
 }

@@ -28,7 +28,8 @@ export interface Compared { value: number; previous: number; change: number | nu
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
-function median(values: number[]): number {
+/** The median (0 of none). */
+export function median(values: number[]): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);

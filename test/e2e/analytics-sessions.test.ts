@@ -1,5 +1,5 @@
 /**
- * A person's sessions, engagement and journey over HTTP (SQLite): derived sessions from 30 minutes of
+ * A person's sessions, engagement, journey and behaviour over HTTP (SQLite): derived sessions from 30 minutes of
  * inactivity and the client's own session ids, the figures of the last days, who may ask
  * (admins about their tenant's users, members about themselves only, other tenants see nothing,
  * the ingest key nothing), bad input answered 400, a rebuild by replay that ends with the same
@@ -109,6 +109,31 @@ describe('analytics: sessions and engagement of a person', () => {
       const res = await t.call('GET', `/v1/analytics/users/alice/journey?${query}`);
       expect(res.statusCode, query).toBe(400);
     }
+  });
+
+  it('describes what the person does: types with shares, hours and weekdays in a time zone, typical session length', async () => {
+    const res = await t.call('GET', '/v1/analytics/users/alice/behavior?days=7');
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body.events).toBe(5);
+    expect(body.types).toEqual(['app.opened', 'cart.changed', 'checkout.done', 'item.searched', 'item.viewed'].map((key) => ({ key, count: 1, share: 0.2 })));
+    expect(body.sourceApps).toEqual([{ key: null, count: 5, share: 1 }]);
+    expect(body.categories.reduce((n: number, c: { count: number }) => n + c.count, 0)).toBe(5);
+    const hours = Array.from({ length: 24 }, () => 0);
+    hours[12] = 4; // 12:00, 12:10, 12:00, 12:00 UTC
+    hours[11] = 1; // 11:00 UTC
+    expect(body.hourOfDay).toEqual(hours);
+    const weekday = (daysAgo: number) => (new Date(today - daysAgo * DAY).getUTCDay() + 6) % 7;
+    const week = Array.from({ length: 7 }, () => 0);
+    for (const daysAgo of [2, 2, 1, 0, 0]) week[weekday(daysAgo)]! += 1;
+    expect(body.dayOfWeek).toEqual(week);
+    expect(body).toMatchObject({ sessions: 3, typicalSessionSeconds: 600, truncated: false, tz: 'UTC' });
+    const tokyo = (await t.call('GET', '/v1/analytics/users/alice/behavior?days=7&tz=Asia/Tokyo')).json();
+    expect([tokyo.hourOfDay[21], tokyo.hourOfDay[20]]).toEqual([4, 1]);
+    for (const query of ['tz=Mars/Olympus', 'tz=', 'days=0', 'days=400', 'extra=1']) {
+      expect((await t.call('GET', `/v1/analytics/users/alice/behavior?${query}`)).statusCode, query).toBe(400);
+    }
+    expect((await t.call('GET', '/v1/analytics/users/alice/behavior', undefined, bob)).statusCode).toBe(403);
   });
 
   it('lets a member read only their own analytics', async () => {
