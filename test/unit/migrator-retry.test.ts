@@ -24,10 +24,22 @@ describe('runMigrator', () => {
     expect(m.calls).toBe(3);
   });
 
-  it('gives up after three retries, naming the owner', async () => {
+  it('tries again when a schema went meanwhile (invalid_schema_name)', async () => {
+    const m = migrator([{ error: Object.assign(new Error('schema "t_y" does not exist'), { code: '3F000' }) }, { results: [] }]);
+    await runMigrator(m, 'backbone');
+    expect(m.calls).toBe(2);
+  });
+
+  it('gives up after five retries, naming the owner', async () => {
     const m = migrator([{ error: undefinedTable }]);
     await expect(runMigrator(m, 'identity')).rejects.toThrow('migration identity failed: relation "t_x.consumer_replays" does not exist');
-    expect(m.calls).toBe(4);
+    expect(m.calls).toBe(6);
+  });
+
+  it('does not retry other errors before a migration ran', async () => {
+    const m = migrator([{ error: Object.assign(new Error('permission denied'), { code: '42501' }) }]);
+    await expect(runMigrator(m, 'backbone')).rejects.toThrow('permission denied');
+    expect(m.calls).toBe(1);
   });
 
   it('does not retry a failed migration, even with that code', async () => {

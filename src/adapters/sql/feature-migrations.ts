@@ -48,16 +48,18 @@ const featureProvider = (feature: FeatureMigrations): MigrationProvider => ({ ge
 
 /**
  * Kysely's migrator looks for its tables by introspecting every schema of the database (with
- * `pg_get_serial_sequence` per column); a table another schema drops meanwhile makes that query
- * fail with undefined_table before any migration ran. That is retried a few times.
+ * `pg_get_serial_sequence` per column); a table or schema that another session drops meanwhile
+ * makes that query fail (undefined_table, invalid_schema_name, or a catalog cache miss) before
+ * any migration ran. That is retried a few times.
  */
-const INTROSPECTION_RETRIES = 3;
+const INTROSPECTION_RETRIES = 5;
+const RACED_CODES = new Set(['42P01', '3F000', 'XX000']);
 
 export async function runMigrator(m: Pick<Migrator, 'migrateToLatest'>, owner: string): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     const { error, results } = await m.migrateToLatest();
     if (!error) return;
-    const raced = results === undefined && (error as { code?: string }).code === '42P01';
+    const raced = results === undefined && RACED_CODES.has((error as { code?: string }).code ?? '');
     if (raced && attempt <= INTROSPECTION_RETRIES) { await new Promise((resolve) => setTimeout(resolve, 50 * attempt)); continue; }
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`migration ${owner}${failed ? `/${failed}` : ''} failed: ${(error as Error).message}`, { cause: error });
