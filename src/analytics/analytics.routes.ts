@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { scopedUser } from '../http/auth.plugin.js';
+import { optionalInstant } from '../http/instants.js';
 import { ProblemSchema } from '../http/problem.js';
 import { AppError } from '../platform/errors.js';
 import { MAX_ID_LENGTH } from '../platform/ids.js';
@@ -35,14 +36,6 @@ const Session = Type.Object({
   exitType: Type.String(),
 });
 
-/** A `date-time` the schema accepted as text but JavaScript cannot place in time is 400. */
-function instant(value: string | undefined, pointer: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw new AppError('VALIDATION_FAILED', { detail: `${pointer.slice(1)} ${value} is not a date-time this server can use`, errors: [{ pointer, detail: 'not a usable date-time' }] });
-  return ms;
-}
-
 export async function analyticsRoutes(fastify: FastifyInstance, options: { sessions: SessionsStore; events: EventStore }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -59,8 +52,8 @@ export async function analyticsRoutes(fastify: FastifyInstance, options: { sessi
     },
   }, async (request) => {
     const userId = scopedUser(request.principal, request.params.userId)!;
-    const to = instant(request.query.to, '/to', Date.now() + 1);
-    const from = instant(request.query.from, '/from', to - 30 * DAY_MS);
+    const to = optionalInstant(request.query.to, '/to') ?? Date.now() + 1;
+    const from = optionalInstant(request.query.from, '/from') ?? to - 30 * DAY_MS;
     if (from >= to) throw new AppError('VALIDATION_FAILED', { detail: 'from must be before to', errors: [{ pointer: '/from', detail: 'after to' }] });
     const rows = await options.sessions.list(request.principal.tenant.id, userId, from, to, request.query.limit);
     return {

@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { scopedUser } from '../http/auth.plugin.js';
+import { optionalInstant } from '../http/instants.js';
 import { ProblemSchema } from '../http/problem.js';
 import { AppError } from '../platform/errors.js';
 import { MAX_ID_LENGTH } from '../platform/ids.js';
@@ -28,13 +29,6 @@ function decode(cursor: string): string {
     throw new AppError('VALIDATION_FAILED', { detail: 'cursor is not one this API gave out', errors: [{ pointer: '/cursor', detail: 'unknown cursor' }] });
   }
   return id;
-}
-
-function instant(value: string | undefined, pointer: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw new AppError('VALIDATION_FAILED', { detail: `${pointer.slice(1)} ${value} is not a date-time this server can use`, errors: [{ pointer, detail: 'not a usable date-time' }] });
-  return ms;
 }
 
 export async function journeyRoutes(fastify: FastifyInstance, options: { sessions: SessionsStore; events: EventStore }): Promise<void> {
@@ -63,8 +57,8 @@ export async function journeyRoutes(fastify: FastifyInstance, options: { session
     const userId = scopedUser(request.principal, request.params.userId)!;
     const tenantId = request.principal.tenant.id;
     const { limit, session } = request.query;
-    const from = instant(request.query.from, '/from');
-    const to = instant(request.query.to, '/to');
+    const from = optionalInstant(request.query.from, '/from');
+    const to = optionalInstant(request.query.to, '/to');
     if (from !== undefined && to !== undefined && from >= to) throw new AppError('VALIDATION_FAILED', { detail: 'from must be before to', errors: [{ pointer: '/from', detail: 'after to' }] });
     const after = request.query.cursor === undefined ? '' : decode(request.query.cursor);
     let page: LogEntry[];

@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import { ADMIN_ONLY, scopedUser } from '../http/auth.plugin.js';
 import { ProblemSchema } from '../http/problem.js';
 import { AppError } from '../platform/errors.js';
+import { instant } from '../http/instants.js';
 import type { Delivery, EventRecord, EventSelection } from '../ports/events.types.js';
 import type { Store } from '../ports/store.port.js';
 import type { ConsumerRegistry } from './consumers/consumer.registry.js';
@@ -34,13 +35,6 @@ function deliveryToJson(d: Delivery) {
     consumer: d.consumer, status: d.status, attempts: d.attempts, lastError: d.lastError,
     nextAttemptAt: d.nextAttemptAt === null ? null : iso(d.nextAttemptAt), updatedAt: iso(d.updatedAt),
   };
-}
-
-/** A `date-time` the schema accepted as text but JavaScript cannot place in time (a leap second) is 400. */
-function instant(value: string, pointer: string): number {
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw new AppError('VALIDATION_FAILED', { detail: `${pointer.slice(1)} ${value} is not a date-time this server can use`, errors: [{ pointer, detail: 'not a usable date-time' }] });
-  return ms;
 }
 
 function toSelection(input: { from?: string; to?: string; types?: string[]; userId?: string }): EventSelection {

@@ -3,15 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ADMIN_ONLY } from '../http/auth.plugin.js';
-import { AppError } from '../platform/errors.js';
+import { instant } from '../http/instants.js';
 import { HOUR_MS, type StatsStore } from './stats.store.js';
-
-/** A `date-time` the schema accepted as text but JavaScript cannot place in time (a leap second) is 400. */
-function instant(value: string, pointer: string): number {
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw new AppError('VALIDATION_FAILED', { detail: `${pointer.slice(1)} ${value} is not a date-time this server can use`, errors: [{ pointer, detail: 'not a usable date-time' }] });
-  return ms;
-}
 
 export async function statsRoutes(fastify: FastifyInstance, options: { store: StatsStore }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
