@@ -128,7 +128,10 @@ export class PartitionWorker {
       }
     } finally {
       this.#pumping = false;
-      if (this.#running) this.#timer = setTimeout(this.wake, Math.max(0, Math.min(delay, this.#retriesAt - Date.now())));
+      // A retry due before the next poll brings the next step forward, unless the step failed:
+      // then the backoff holds (a store outage must not turn into a busy loop).
+      const wait = this.#failures > 0 ? delay : Math.max(0, Math.min(delay, this.#retriesAt - Date.now()));
+      if (this.#running) this.#timer = setTimeout(this.wake, wait);
     }
   }
 
