@@ -12,7 +12,7 @@ import { optionalInstant } from '../http/instants.js';
 import { ProblemSchema } from '../http/problem.js';
 import { AppError } from '../platform/errors.js';
 import { MAX_ID_LENGTH } from '../platform/ids.js';
-import type { LogEntry } from '../ports/events.types.js';
+import type { EventRecord } from '../ports/events.types.js';
 import type { EventStore } from '../ports/store.port.js';
 import type { SessionsStore } from './sessions/sessions.store.js';
 
@@ -61,13 +61,13 @@ export async function journeyRoutes(fastify: FastifyInstance, options: { session
     const to = optionalInstant(request.query.to, '/to');
     if (from !== undefined && to !== undefined && from >= to) throw new AppError('VALIDATION_FAILED', { detail: 'from must be before to', errors: [{ pointer: '/from', detail: 'after to' }] });
     const after = request.query.cursor === undefined ? '' : decode(request.query.cursor);
-    let page: LogEntry[];
+    let page: EventRecord[];
     if (session !== undefined) {
       const ids = await options.sessions.eventsOfSession(tenantId, userId, session, after, limit + 1);
       page = (await options.events.getMany(ids)).filter((e) => e.tenantId === tenantId && (from === undefined || e.receivedAt >= from) && (to === undefined || e.receivedAt < to))
         .sort((a, b) => (a.id < b.id ? -1 : 1));
     } else {
-      page = (await options.events.list(tenantId, { userId, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }), after, limit: limit + 1 })).items as LogEntry[];
+      page = (await options.events.list(tenantId, { userId, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }), after, limit: limit + 1 })).items;
     }
     const more = page.length > limit;
     const events = page.slice(0, limit);
