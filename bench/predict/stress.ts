@@ -6,7 +6,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { NextActionModel } from '../../src/analytics/predict/markov.js';
-import { seededRandom } from '../../src/analytics/predict/synthetic-log.js';
+import { seededRandom } from '../../src/platform/random.js';
 
 export interface StressFigures {
   steps: number;

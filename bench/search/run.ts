@@ -17,22 +17,13 @@ import { createHashEmbedder } from '../../src/adapters/embedder/hash/hash.embedd
 import { DEFAULT_HNSW_OPTIONS, createEmbeddedSearchIndex } from '../../src/adapters/search/embedded/embedded.search-index.js';
 import type { IndexChunk } from '../../src/ports/search-index.port.js';
 import { readCorpus, readQrels, readQueries } from '../../src/rag/eval/beir.reader.js';
+import { seededRandom as rng } from '../../src/platform/random.js';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '100000' }, scifact: { type: 'string', default: '../shared/datasets/scifact' } } });
 const COUNT = Number(values.count);
 const DIM = 384;
 const QUERIES = 500;
 const mb = (bytes: number) => Math.round(bytes / 1048576);
-
-function rng(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Unit vectors around 2,000 random centroids (noise σ 0.35 per unit of centroid spread). */
 function clustered(count: number, seed: number, centroids: Float32Array): Float32Array {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NextActionModel, SESSION_START } from '../../src/analytics/predict/markov.js';
 import { PersonContexts } from '../../src/analytics/predict/person-contexts.js';
-import { generateSyntheticLog, seededRandom } from '../../src/analytics/predict/synthetic-log.js';
+import { generateSyntheticLog } from '../../src/analytics/predict/synthetic-log.js';
+import { seededRandom } from '../../src/platform/random.js';
 import { isAppError } from '../../src/platform/errors.js';
 
 const probabilities = (model: NextActionModel, context: string[]) =>

@@ -8,6 +8,7 @@
  */
 import type { LoggedEvent } from './event-log.js';
 import { ALL_TYPES, ARCHETYPES, END, type Archetype } from './synthetic-archetypes.js';
+import { seededRandom } from '../../platform/random.js';
 
 export interface SyntheticLogOptions {
   /** Persons are added until the log holds at least this many events (default 100,000). */
@@ -24,17 +25,6 @@ const MAX_SESSION_EVENTS = 40;
 const OTHER_HABIT_SHARE = 0.2;
 /** Mean time between a person's sessions, one per person: daily, a few times a week, weekly. */
 const SESSION_GAP_MEANS = [24 * HOUR, 72 * HOUR, 192 * HOUR];
-
-/** mulberry32: small, fast, good enough for simulation, and the same in every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick(random: () => number, weights: Record<string, number>): string {
   const entries = Object.entries(weights);

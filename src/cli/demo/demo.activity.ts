@@ -4,6 +4,7 @@
  * the week before `anchorMs`, and one low-stock alert. Same anchor, same events and keys.
  */
 import { ARTICLES, CUSTOMERS, type DemoArticle } from './demo.catalog.js';
+import { seededRandom } from '../../platform/random.js';
 
 export interface DemoEvent {
   type: string;
@@ -27,18 +28,6 @@ const QUERIES = [
   'schutzbrille', 'wall plugs', 'multimeter', 'werkbank', 'pressure washer', 'holzschrauben torx', 'winkelschleifer 125',
   'ear defenders', 'rückgabe', 'return policy', 'socket set', 'stichsäge', 'led work light', 'dübel 8mm',
 ];
-
-/** mulberry32: a small, fast, seeded PRNG (the same sequence on every machine). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const pad = (n: number, width = 3) => String(n).padStart(width, '0');
