@@ -116,12 +116,13 @@ export async function analyticsRoutes(fastify: FastifyInstance, options: { sessi
   }, async (request) => {
     const userId = scopedUser(request.principal, request.params.userId)!;
     const { days, tz } = request.query;
-    try { clockOf(tz); } catch { throw new AppError('VALIDATION_FAILED', { detail: `tz ${tz} is not a time zone this server knows`, errors: [{ pointer: '/tz', detail: 'unknown time zone' }] }); }
+    let clock: (ms: number) => [number, number];
+    try { clock = clockOf(tz); } catch { throw new AppError('VALIDATION_FAILED', { detail: `tz ${tz} is not a time zone this server knows`, errors: [{ pointer: '/tz', detail: 'unknown time zone' }] }); }
     const tenantId = request.principal.tenant.id;
     const from = Date.now() - days * DAY_MS;
     const page = await options.events.list(tenantId, { userId, from, limit: BEHAVIOR_EVENTS_MAX + 1 });
     const truncated = page.items.length > BEHAVIOR_EVENTS_MAX;
     const spans = await options.sessions.spans(tenantId, userId, from, Date.now() + 1, ENGAGEMENT_SESSIONS_MAX);
-    return { userId, days, tz, from: new Date(from).toISOString(), ...behavior(page.items.slice(0, BEHAVIOR_EVENTS_MAX), spans, tz), truncated };
+    return { userId, days, tz, from: new Date(from).toISOString(), ...behavior(page.items.slice(0, BEHAVIOR_EVENTS_MAX), spans, clock), truncated };
   });
 }

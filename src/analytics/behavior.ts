@@ -47,13 +47,13 @@ export function clockOf(timeZone: string): (ms: number) => [number, number] {
   };
 }
 
-export function behavior(events: ReadonlyArray<Pick<EventRecord, 'type' | 'category' | 'sourceApp' | 'time'>>, spans: SessionSpan[], timeZone: string): Behavior {
+/** `clock`: hour and weekday of an instant in the answer's time zone (`clockOf`). */
+export function behavior(events: ReadonlyArray<Pick<EventRecord, 'type' | 'category' | 'sourceApp' | 'time'>>, spans: SessionSpan[], clock: (ms: number) => [number, number]): Behavior {
   const types = new Map<string | null, number>();
   const categories = new Map<string | null, number>();
   const apps = new Map<string | null, number>();
   const hourOfDay = Array.from({ length: 24 }, () => 0);
   const dayOfWeek = Array.from({ length: 7 }, () => 0);
-  const clock = clockOf(timeZone);
   for (const e of events) {
     bump(types, e.type);
     bump(categories, e.category);
