@@ -28,10 +28,11 @@ export class FeatureHost {
 
   /** Sets up each feature in order, registering its consumers and privacy hooks. */
   static async setup(
-    features: readonly FeatureDefinition<any>[], context: FeatureContext,
+    features: readonly FeatureDefinition<any>[], shared: Omit<FeatureContext, 'featureApi'>,
     into: { registry: ConsumerRegistry; privacy: PrivacyRegistry },
   ): Promise<FeatureHost> {
     const host = new FeatureHost();
+    const context: FeatureContext = { ...shared, featureApi: <T>(name: string) => host.#features.find((f) => f.name === name)?.parts.api as T | undefined };
     try {
       for (const feature of features) {
         const parts = await feature.setup(context);

@@ -65,6 +65,11 @@ export interface FeatureContext {
   authenticator: Authenticator;
   /** Applies the configured secret/PII rules to a value before it is stored. */
   sanitise: (value: unknown) => unknown;
+  /**
+   * The `api` of a feature listed earlier in FEATURES (undefined when it is absent or later):
+   * how one feature uses another without reaching into its tables.
+   */
+  featureApi<T>(name: string): T | undefined;
 }
 
 /** What a feature's `setup` returns; `api` is what other code (CLI, tests) may call on it. */

@@ -120,7 +120,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   registry.register(realtimeConsumer(hub));
   if (publisher) registry.register(publisherConsumer(publisher));
   const privacy = new PrivacyRegistry();
-  const context: FeatureContext = {
+  const context: Omit<FeatureContext, 'featureApi'> = {
     config, logger, metrics, store, db: store.db, dialect: store.dialect, cache: backends.cache,
     embedder: backends.embedder, generator: backends.generator, fallbackGenerator: backends.fallbackGenerator, searchIndex: backends.searchIndex,
     setSearchRebuildSource: backends.setSearchRebuildSource,

@@ -59,6 +59,13 @@ describe('FeatureHost', () => {
     expect(log).toEqual(['setup alpha', 'setup beta', 'start alpha', 'start beta', 'close beta', 'close alpha']);
   });
 
+  it('hands a feature the api of the features listed before it, not of later ones', async () => {
+    const seen: Record<string, unknown> = {};
+    const reader = (name: string) => defineFeature({ name, setup(ctx) { seen[name] = { alpha: ctx.featureApi('alpha'), gamma: ctx.featureApi('gamma') }; return {}; } });
+    await FeatureHost.setup([fakeFeature('alpha', [], new Map()), reader('beta'), fakeFeature('gamma', [], new Map())], context, { registry: new ConsumerRegistry(), privacy: new PrivacyRegistry() });
+    expect(seen.beta).toEqual({ alpha: { name: 'alpha' }, gamma: undefined });
+  });
+
   it('closes what was set up when a later feature fails its setup', async () => {
     const log: string[] = [];
     const broken = defineFeature({ name: 'broken', setup() { throw new Error('no'); } });
