@@ -3,7 +3,7 @@
  * ports ← text, platform ← adapters ← composition root (main.ts, backends.ts, cli/);
  * features use ports and never adapters.
  */
-const FEATURES = '^src/(events|rag|identity|memory|analytics|workflows|webhooks|stats)/';
+const FEATURES = '^src/(events|rag|identity|memory|analytics|categorizer|workflows|webhooks|stats)/';
 const ROOT = '^src/(main|backends)[.]ts$|^src/cli/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
