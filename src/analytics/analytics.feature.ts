@@ -8,6 +8,7 @@ import { defineFeature, type FeatureContext, type FeatureParts, type PrivacyHook
 import { analyticsMigrations } from './analytics.migrations.js';
 import { analyticsRoutes } from './analytics.routes.js';
 import { journeyRoutes } from './journey.routes.js';
+import { predictPart } from './predict/predict.part.js';
 import { sessionsConsumer } from './sessions/sessions.consumer.js';
 import { sqlSessionsStore } from './sessions/sessions.sql.js';
 import type { SessionsStore } from './sessions/sessions.store.js';
@@ -49,6 +50,7 @@ export const analyticsFeature = defineFeature<SessionsStore>({
     const sessions = sqlSessionsStore(context.db);
     const parts: AnalyticsPart[] = [
       sessionsPart(context, sessions),
+      predictPart(context),
     ];
     return {
       consumers: parts.flatMap((p) => p.consumers ?? []),

@@ -1,6 +1,7 @@
 /** The analytics feature's migrations (tracked in its own table, `analytics_migrations`). */
 import type { Kysely, Migration } from 'kysely';
 import type { SqlDialect } from '../feature.js';
+import { predictMigration } from './predict/predict.migrations.js';
 
 /**
  * Sessions per person (the tenant's user id): the client's sessions by their id, derived ones
@@ -46,5 +47,5 @@ const migration002: Migration = {
 };
 
 export function analyticsMigrations(_dialect: SqlDialect): Record<string, Migration> {
-  return { '001_sessions': migration001, '002_event_sessions': migration002 };
+  return { '001_sessions': migration001, '002_event_sessions': migration002, '010_predict': predictMigration };
 }

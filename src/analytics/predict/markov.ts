@@ -68,7 +68,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 }
 
 /** The symbols a context contributes: those after its last session start, at most maxOrder. */
-function effectiveContext(previous: readonly string[], maxOrder: number): readonly string[] {
+export function effectiveContext(previous: readonly string[], maxOrder: number): readonly string[] {
   const start = previous.lastIndexOf(SESSION_START);
   const fromSession = start >= 0 ? previous.slice(start) : previous;
   return fromSession.length > maxOrder ? fromSession.slice(fromSession.length - maxOrder) : fromSession;
@@ -168,28 +168,38 @@ export class NextActionModel {
   }
 }
 
+/** One order of a context as the interpolation reads it (a trie node, or rows of the SQL projection). */
+export interface BackoffLevel {
+  /** c(h): how often the context was followed by any type. */
+  total: number;
+  /** T(h): distinct types seen after the context. */
+  distinct: number;
+  /** Counts of the types after the context (at least those of the candidates). */
+  next: ReadonlyMap<string, number>;
+}
+
 /**
- * Witten–Bell interpolation along the path (root first), unrolled into one weight per level:
- * P(w) = Σ_n weight_n · c_n(w). Every type counted anywhere is a type of the root, so the root's
- * types are all the candidates. Levels are added in the same order for every type, so types with
- * equal counts get bitwise-equal probabilities and tie-break by name alone. The k best are kept
- * in a small sorted array: O(types · (orders + k)), no sort of the whole vocabulary.
+ * Witten–Bell interpolation along the levels (order 0 first, each level non-empty), unrolled into
+ * one weight per level: P(w) = Σ_n weight_n · c_n(w). The candidates are the types of level 0
+ * (every type counted anywhere is counted there). Levels are added in the same order for every
+ * type, so types with equal counts get bitwise-equal probabilities and tie-break by name alone.
+ * The k best are kept in a small sorted array: O(types · (orders + k)), no sort of the vocabulary.
  */
-function topK(path: readonly ContextNode[], k: number): TypeProbability[] {
-  const weights = new Array<number>(path.length);
+export function interpolatedTopK(levels: readonly BackoffLevel[], k: number): TypeProbability[] {
+  const weights = new Array<number>(levels.length);
   let remaining = 1;
-  for (let n = path.length - 1; n >= 1; n -= 1) {
-    const node = path[n]!;
-    const denominator = node.total + node.next.size;
+  for (let n = levels.length - 1; n >= 1; n -= 1) {
+    const level = levels[n]!;
+    const denominator = level.total + level.distinct;
     weights[n] = remaining / denominator;
-    remaining *= node.next.size / denominator;
+    remaining *= level.distinct / denominator;
   }
-  const root = path[0]!;
+  const root = levels[0]!;
   weights[0] = remaining / root.total;
   const best: TypeProbability[] = [];
   for (const [type, rootCount] of root.next) {
     let probability = weights[0] * rootCount;
-    for (let n = 1; n < path.length; n += 1) probability += weights[n]! * (path[n]!.next.get(type) ?? 0);
+    for (let n = 1; n < levels.length; n += 1) probability += weights[n]! * (levels[n]!.next.get(type) ?? 0);
     if (best.length === k && !ranksBefore(probability, type, best[k - 1]!)) continue;
     let at = best.length === k ? k - 1 : best.length;
     while (at > 0 && ranksBefore(probability, type, best[at - 1]!)) {
@@ -200,6 +210,9 @@ function topK(path: readonly ContextNode[], k: number): TypeProbability[] {
   }
   return best;
 }
+
+const topK = (path: readonly ContextNode[], k: number): TypeProbability[] =>
+  interpolatedTopK(path.map((node) => ({ total: node.total, distinct: node.next.size, next: node.next })), k);
 
 /** Higher probability first, then the type name (code units, the same on every machine). */
 const ranksBefore = (probability: number, type: string, other: TypeProbability): boolean =>

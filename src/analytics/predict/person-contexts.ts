@@ -9,6 +9,16 @@ import { SESSION_START } from './markov.js';
 
 export const SESSION_GAP_MS = 30 * 60 * 1000;
 
+/**
+ * Whether an event at `time` (ms) in `sessionId` continues the session whose latest event came at
+ * `last.lastTime` in `last.sessionId`: the same client session when both carry one, otherwise
+ * within the inactivity gap (out-of-order times count as no gap rather than a negative one).
+ */
+export function continuesSession(last: { sessionId?: string | null; lastTime: number }, time: number, sessionId: string | null | undefined, gapMs: number): boolean {
+  if (sessionId != null && last.sessionId != null) return sessionId === last.sessionId;
+  return time - last.lastTime <= gapMs;
+}
+
 interface PersonState {
   sessionId: string | undefined;
   lastTime: number;
@@ -49,10 +59,7 @@ export class PersonContexts {
   /** Whether an event of the person at `time` (ms) in `sessionId` starts a new session. */
   startsSession(personKey: string, time: number, sessionId?: string): boolean {
     const state = this.persons.get(personKey);
-    if (!state) return true;
-    if (sessionId !== undefined && state.sessionId !== undefined) return sessionId !== state.sessionId;
-    // Out-of-order times count as no gap rather than a negative one.
-    return time - state.lastTime > this.sessionGapMs;
+    return !state || !continuesSession(state, time, sessionId, this.sessionGapMs);
   }
 
   /** The context (oldest first) before the person's event at `time` in `sessionId`. */
