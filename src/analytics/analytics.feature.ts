@@ -9,6 +9,7 @@ import { analyticsMigrations } from './analytics.migrations.js';
 import { analyticsRoutes } from './analytics.routes.js';
 import { journeyRoutes } from './journey.routes.js';
 import { predictPart } from './predict/predict.part.js';
+import { similarPart } from './similar/similar.part.js';
 import { sessionsConsumer } from './sessions/sessions.consumer.js';
 import { sqlSessionsStore } from './sessions/sessions.sql.js';
 import type { SessionsStore } from './sessions/sessions.store.js';
@@ -51,6 +52,7 @@ export const analyticsFeature = defineFeature<SessionsStore>({
     const parts: AnalyticsPart[] = [
       sessionsPart(context, sessions),
       predictPart(context),
+      similarPart(context),
     ];
     return {
       consumers: parts.flatMap((p) => p.consumers ?? []),

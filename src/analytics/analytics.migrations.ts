@@ -2,6 +2,7 @@
 import type { Kysely, Migration } from 'kysely';
 import type { SqlDialect } from '../feature.js';
 import { predictMigration } from './predict/predict.migrations.js';
+import { similarMigration } from './similar/similar.migrations.js';
 
 /**
  * Sessions per person (the tenant's user id): the client's sessions by their id, derived ones
@@ -47,5 +48,5 @@ const migration002: Migration = {
 };
 
 export function analyticsMigrations(_dialect: SqlDialect): Record<string, Migration> {
-  return { '001_sessions': migration001, '002_event_sessions': migration002, '010_predict': predictMigration };
+  return { '001_sessions': migration001, '002_event_sessions': migration002, '010_predict': predictMigration, '011_similar': similarMigration };
 }
