@@ -51,6 +51,10 @@ function uploadSettings(config: Config): UploadSettings {
 /** Re-chunks and re-embeds a collection's stored documents: the index's source of truth for rebuilds. */
 function rebuildSource(repo: RagStore, embedder: Embedder): RebuildSource {
   return async function* source(ref: CollectionRef): AsyncIterable<IndexChunk> {
+    // Document collections match COLLECTION_NAME_PATTERN (no leading `_`); `_…` partitions belong
+    // to other features (the analytics' `_people`), which fill them from their own projections,
+    // often inside a transaction that holds the store's only SQLite connection: don't read here.
+    if (ref.collection.startsWith('_')) return;
     const collection = await repo.get(ref.tenantId, ref.collection);
     if (!collection) return;
     let after: string | null = null;
