@@ -7,6 +7,7 @@
 import { defineFeature, type FeatureContext, type FeatureParts, type PrivacyHooks } from '../feature.js';
 import { analyticsMigrations } from './analytics.migrations.js';
 import { analyticsRoutes } from './analytics.routes.js';
+import { insightsPart } from './insights/insights.part.js';
 import { journeyRoutes } from './journey.routes.js';
 import { predictPart } from './predict/predict.part.js';
 import { similarPart } from './similar/similar.part.js';
@@ -20,10 +21,10 @@ export type AnalyticsPart = Omit<FeatureParts, 'api'>;
 function sessionsPart({ config, store }: FeatureContext, sessions: SessionsStore): AnalyticsPart {
   return {
     consumers: [sessionsConsumer(sessions, config.ANALYTICS_SESSION_GAP_MINUTES * 60_000)],
-    routes: [{ plugin: analyticsRoutes, options: { sessions, events: store.events } }, { plugin: journeyRoutes, options: { sessions, events: store.events } }],
+    routes: [{ plugin: analyticsRoutes, options: { sessions } }, { plugin: journeyRoutes, options: { sessions, events: store.events } }],
     privacy: {
-      eraseUser: (tenantId, userId) => sessions.eraseUser(tenantId, userId),
-      exportUser: async (tenantId, userId) => ({ sessions: await sessions.ofUser(tenantId, userId) }),
+      eraseUser: (tenantId, userId) => sessions.erasePerson(tenantId, userId),
+      exportUser: async (tenantId, userId) => ({ ...(await sessions.exportPerson(tenantId, userId)) }),
     },
   };
 }
@@ -53,6 +54,7 @@ export const analyticsFeature = defineFeature<SessionsStore>({
       sessionsPart(context, sessions),
       predictPart(context),
       similarPart(context),
+      insightsPart(context),
     ];
     return {
       consumers: parts.flatMap((p) => p.consumers ?? []),

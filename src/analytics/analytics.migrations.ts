@@ -47,6 +47,47 @@ const migration002: Migration = {
   },
 };
 
+/**
+ * Persons: every event about someone (a user id, else the anonymous id it carries) gets a row in
+ * `analytics_events` with what the analyses read (type, time, category, source app, session),
+ * so funnels, paths and a person's behaviour never parse the log's JSON; `analytics_person_links`
+ * stitches anonymous ids and earlier ids to the user an identify or alias named. The per-event
+ * table replaces `analytics_event_sessions`, and the projection now orders by actor instead of
+ * user: its sessions are rebuilt from the start of the log (positions and rows cleared here).
+ */
+const migration003: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('analytics_events')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('event_id', 'text', (c) => c.notNull())
+      .addColumn('seq', 'bigint', (c) => c.notNull())
+      .addColumn('time', 'bigint', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('category', 'text', (c) => c.notNull())
+      .addColumn('source_app', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('session_key', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('analytics_events_pk', ['tenant_id', 'event_id'])
+      .execute();
+    await db.schema.createIndex('analytics_events_type_time').on('analytics_events').columns(['tenant_id', 'type', 'time']).execute();
+    await db.schema.createIndex('analytics_events_actor_time').on('analytics_events').columns(['tenant_id', 'actor', 'time']).execute();
+    await db.schema.createTable('analytics_person_links')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('id', 'text', (c) => c.notNull())
+      .addColumn('person', 'text', (c) => c.notNull())
+      .addColumn('linked_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('analytics_person_links_pk', ['tenant_id', 'id'])
+      .execute();
+    await db.schema.createIndex('analytics_person_links_person').on('analytics_person_links').columns(['tenant_id', 'person', 'linked_at']).execute();
+    await db.schema.dropTable('analytics_event_sessions').execute();
+    await db.deleteFrom('analytics_sessions').execute();
+    // The backbone's rows of this consumer: it starts again from position 0 with the new partitioning.
+    for (const table of ['consumer_positions', 'consumer_failures', 'consumer_replays']) {
+      await db.deleteFrom(table).where('consumer', '=', 'analytics-sessions').execute();
+    }
+  },
+};
+
 export function analyticsMigrations(_dialect: SqlDialect): Record<string, Migration> {
-  return { '001_sessions': migration001, '002_event_sessions': migration002, '010_predict': predictMigration, '011_similar': similarMigration };
+  return { '001_sessions': migration001, '002_event_sessions': migration002, '003_events': migration003, '010_predict': predictMigration, '011_similar': similarMigration };
 }

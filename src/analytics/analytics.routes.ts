@@ -1,6 +1,7 @@
 /**
  * Per-person analytics under /v1/analytics/users/:userId: sessions, engagement and behaviour, read
- * from the `analytics-sessions` projection (a moment behind the log) and the person's events. Admins ask about any user of their
+ * from the `analytics-sessions` projection (a moment behind the log): the user's own activity and
+ * that of the ids stitched to them. Admins ask about any user of their
  * tenant; a member only about themselves (403 otherwise); nothing crosses tenants.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -13,7 +14,6 @@ import { AppError } from '../platform/errors.js';
 import { MAX_ID_LENGTH } from '../platform/ids.js';
 import { behavior, clockOf } from './behavior.js';
 import { DAY_MS, engagement } from './engagement.js';
-import type { EventStore } from '../ports/store.port.js';
 import type { SessionsStore } from './sessions/sessions.store.js';
 
 /** Sessions read for one engagement answer (two periods); a person with more gets `truncated`. */
@@ -36,7 +36,7 @@ const Session = Type.Object({
   exitType: Type.String(),
 });
 
-export async function analyticsRoutes(fastify: FastifyInstance, options: { sessions: SessionsStore; events: EventStore }): Promise<void> {
+export async function analyticsRoutes(fastify: FastifyInstance, options: { sessions: SessionsStore }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/analytics/users/:userId/sessions', {
@@ -55,7 +55,8 @@ export async function analyticsRoutes(fastify: FastifyInstance, options: { sessi
     const to = optionalInstant(request.query.to, '/to') ?? Date.now() + 1;
     const from = optionalInstant(request.query.from, '/from') ?? to - 30 * DAY_MS;
     if (from >= to) throw new AppError('VALIDATION_FAILED', { detail: 'from must be before to', errors: [{ pointer: '/from', detail: 'after to' }] });
-    const rows = await options.sessions.list(request.principal.tenant.id, userId, from, to, request.query.limit);
+    const tenantId = request.principal.tenant.id;
+    const rows = await options.sessions.list(tenantId, await options.sessions.actorsOf(tenantId, userId), from, to, request.query.limit);
     return {
       userId,
       items: rows.map((r) => ({
@@ -85,7 +86,8 @@ export async function analyticsRoutes(fastify: FastifyInstance, options: { sessi
     const { days } = request.query;
     const to = (Math.floor(Date.now() / DAY_MS) + 1) * DAY_MS;
     const from = to - days * DAY_MS;
-    const spans = await options.sessions.spans(request.principal.tenant.id, userId, from - days * DAY_MS, to, ENGAGEMENT_SESSIONS_MAX + 1);
+    const tenantId = request.principal.tenant.id;
+    const spans = await options.sessions.spans(tenantId, await options.sessions.actorsOf(tenantId, userId), from - days * DAY_MS, to, ENGAGEMENT_SESSIONS_MAX + 1);
     const truncated = spans.length > ENGAGEMENT_SESSIONS_MAX;
     return {
       userId, days, from: new Date(from).toISOString(), to: new Date(to).toISOString(),
@@ -120,9 +122,11 @@ export async function analyticsRoutes(fastify: FastifyInstance, options: { sessi
     try { clock = clockOf(tz); } catch { throw new AppError('VALIDATION_FAILED', { detail: `tz ${tz} is not a time zone this server knows`, errors: [{ pointer: '/tz', detail: 'unknown time zone' }] }); }
     const tenantId = request.principal.tenant.id;
     const from = Date.now() - days * DAY_MS;
-    const page = await options.events.list(tenantId, { userId, from, limit: BEHAVIOR_EVENTS_MAX + 1 });
-    const truncated = page.items.length > BEHAVIOR_EVENTS_MAX;
-    const spans = await options.sessions.spans(tenantId, userId, from, Date.now() + 1, ENGAGEMENT_SESSIONS_MAX);
-    return { userId, days, tz, from: new Date(from).toISOString(), ...behavior(page.items.slice(0, BEHAVIOR_EVENTS_MAX), spans, clock), truncated };
+    const actors = await options.sessions.actorsOf(tenantId, userId);
+    const events = await options.sessions.personEvents(tenantId, actors, { from, newestFirst: true, limit: BEHAVIOR_EVENTS_MAX + 1 });
+    const truncated = events.length > BEHAVIOR_EVENTS_MAX;
+    const spans = await options.sessions.spans(tenantId, actors, from, Date.now() + 1, ENGAGEMENT_SESSIONS_MAX);
+    const counted = events.slice(0, BEHAVIOR_EVENTS_MAX).map((e) => ({ ...e, sourceApp: e.sourceApp === '' ? null : e.sourceApp }));
+    return { userId, days, tz, from: new Date(from).toISOString(), ...behavior(counted, spans, clock), truncated };
   });
 }

@@ -1,8 +1,9 @@
 /**
- * GET /v1/analytics/users/:userId/journey: a person's events in the order they were received,
- * grouped into runs of one session (the session the analytics-sessions projection gave each
- * event; events it has not handled yet come with `sessionKey: null`), a page at a time. With
- * `session` only that session's events. Same access rules as the other per-person routes.
+ * GET /v1/analytics/users/:userId/journey: a person's events (theirs and those of the ids
+ * stitched to them) in time order, grouped into runs of one session, a page at a time; read
+ * from the analytics-sessions projection, so an event shows once it has been applied (a moment
+ * after it was accepted). With `session` (or the client's `sessionId`) only that session's
+ * events. Same access rules as the other per-person routes.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
@@ -12,8 +13,8 @@ import { optionalInstant } from '../http/instants.js';
 import { ProblemSchema } from '../http/problem.js';
 import { AppError } from '../platform/errors.js';
 import { MAX_ID_LENGTH } from '../platform/ids.js';
-import type { EventRecord } from '../ports/events.types.js';
 import type { EventStore } from '../ports/store.port.js';
+import { clientSessionKey } from './sessions/sessionize.js';
 import type { SessionsStore } from './sessions/sessions.store.js';
 
 const JourneyEvent = Type.Object({
@@ -21,14 +22,16 @@ const JourneyEvent = Type.Object({
   sourceApp: Type.Union([Type.String(), Type.Null()]), sessionId: Type.Union([Type.String(), Type.Null()]),
 });
 
-const encode = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
+/** The cursor is the last event's (time, id), so the next page starts right after it. */
+const encode = (time: number, eventId: string) => Buffer.from(`${time}:${eventId}`, 'utf8').toString('base64url');
 
-function decode(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (id.length === 0 || id.length > 64 || encode(id) !== cursor) {
+function decode(cursor: string): { time: number; eventId: string } {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^(-?\d{1,16}):(.{1,64})$/s.exec(text);
+  if (!match || encode(Number(match[1]), match[2]!) !== cursor) {
     throw new AppError('VALIDATION_FAILED', { detail: 'cursor is not one this API gave out', errors: [{ pointer: '/cursor', detail: 'unknown cursor' }] });
   }
-  return id;
+  return { time: Number(match[1]), eventId: match[2]! };
 }
 
 export async function journeyRoutes(fastify: FastifyInstance, options: { sessions: SessionsStore; events: EventStore }): Promise<void> {
@@ -38,16 +41,17 @@ export async function journeyRoutes(fastify: FastifyInstance, options: { session
       tags: ['analytics'], summary: 'A person\'s events in the order received, grouped by session, a page at a time',
       params: Type.Object({ userId: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }) }),
       querystring: Type.Object({
-        from: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'received at or after' })),
-        to: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'received before' })),
+        from: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'events at or after (their time)' })),
+        to: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'events before (their time)' })),
         session: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH + 2, description: 'a sessionKey from /sessions: only its events' })),
+        sessionId: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH, description: 'the client\'s session id: only its events (the sessionKey s:<sessionId>)' })),
         limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
         cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
       }, { additionalProperties: false }),
       response: {
         200: Type.Object({
           userId: Type.String(),
-          sessions: Type.Array(Type.Object({ sessionKey: Type.Union([Type.String(), Type.Null()]), events: Type.Array(JourneyEvent) })),
+          sessions: Type.Array(Type.Object({ sessionKey: Type.String(), events: Type.Array(JourneyEvent) })),
           nextCursor: Type.Union([Type.String(), Type.Null()]),
         }),
         400: ProblemSchema, 403: ProblemSchema,
@@ -56,30 +60,30 @@ export async function journeyRoutes(fastify: FastifyInstance, options: { session
   }, async (request) => {
     const userId = scopedUser(request.principal, request.params.userId)!;
     const tenantId = request.principal.tenant.id;
-    const { limit, session } = request.query;
+    const { limit, session, sessionId } = request.query;
     const from = optionalInstant(request.query.from, '/from');
     const to = optionalInstant(request.query.to, '/to');
     if (from !== undefined && to !== undefined && from >= to) throw new AppError('VALIDATION_FAILED', { detail: 'from must be before to', errors: [{ pointer: '/from', detail: 'after to' }] });
-    const after = request.query.cursor === undefined ? '' : decode(request.query.cursor);
-    let page: EventRecord[];
-    if (session !== undefined) {
-      const ids = await options.sessions.eventsOfSession(tenantId, userId, session, after, limit + 1);
-      page = (await options.events.getMany(ids)).filter((e) => e.tenantId === tenantId && (from === undefined || e.receivedAt >= from) && (to === undefined || e.receivedAt < to))
-        .sort((a, b) => (a.id < b.id ? -1 : 1));
-    } else {
-      page = (await options.events.list(tenantId, { userId, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }), after, limit: limit + 1 })).items;
-    }
-    const more = page.length > limit;
-    const events = page.slice(0, limit);
-    const keys = await options.sessions.sessionKeys(tenantId, events.map((e) => e.id));
-    const sessions: Array<{ sessionKey: string | null; events: Array<Static<typeof JourneyEvent>> }> = [];
-    for (const e of events) {
-      const sessionKey = keys.get(e.id) ?? null;
-      if (sessions.at(-1)?.sessionKey !== sessionKey || sessions.length === 0) sessions.push({ sessionKey, events: [] });
+    if (session !== undefined && sessionId !== undefined) throw new AppError('VALIDATION_FAILED', { detail: 'give session or sessionId, not both', errors: [{ pointer: '/sessionId', detail: 'with session' }] });
+    const after = request.query.cursor === undefined ? undefined : decode(request.query.cursor);
+    const sessionKey = sessionId !== undefined ? clientSessionKey(sessionId) : session;
+    const actors = await options.sessions.actorsOf(tenantId, userId);
+    const rows = await options.sessions.personEvents(tenantId, actors, {
+      ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }), ...(sessionKey === undefined ? {} : { sessionKey }), ...(after ? { after } : {}), limit: limit + 1,
+    });
+    const more = rows.length > limit;
+    const shown = rows.slice(0, limit);
+    const stored = new Map((await options.events.getMany(shown.map((r) => r.eventId))).filter((e) => e.tenantId === tenantId).map((e) => [e.id, e]));
+    const sessions: Array<{ sessionKey: string; events: Array<Static<typeof JourneyEvent>> }> = [];
+    for (const row of shown) {
+      const e = stored.get(row.eventId);
+      if (!e) continue; // erased from the log since the projection recorded it
+      if (sessions.at(-1)?.sessionKey !== row.sessionKey) sessions.push({ sessionKey: row.sessionKey, events: [] });
       sessions.at(-1)!.events.push({
         id: e.id, type: e.type, time: new Date(e.time).toISOString(), receivedAt: new Date(e.receivedAt).toISOString(), sourceApp: e.sourceApp, sessionId: e.sessionId,
       });
     }
-    return { userId, sessions, nextCursor: more ? encode(events.at(-1)!.id) : null };
+    const last = shown.at(-1);
+    return { userId, sessions, nextCursor: more && last ? encode(last.time, last.eventId) : null };
   });
 }

@@ -62,7 +62,8 @@ export interface EventListFilter extends EventSelection {
 
 /** Event field whose value is a consumer's ordering key. */
 /** The event field a consumer orders by: its events with one value are applied one at a time, in log order. */
-export type OrderingField = 'tenantId' | 'userId' | 'sessionId' | 'subject';
+/** What a consumer orders by; `actor` is the user id, else the anonymous id in `data.anonymousId` (src/platform/actor.ts). */
+export type OrderingField = 'tenantId' | 'userId' | 'sessionId' | 'subject' | 'actor';
 
 export interface TenantStore {
   /** Creates the tenant, or returns the existing one with that slug (idempotent). */

@@ -188,9 +188,46 @@ describe('analytics: sessions and engagement of a person', () => {
     const tenantId = (await t.app.backends.store.tenants.bySlug('demo'))!.id;
     const exported = await t.app.privacy.exportUser(tenantId, 'alice');
     expect((exported.analytics!.sessions as unknown[]).length).toBe(3);
+    const events = exported.analytics!.events as number;
+    expect(events).toBe(5);
     const erased = await t.app.privacy.eraseUser(tenantId, 'alice');
-    expect(erased.byFeature.analytics).toBe(3);
+    expect(erased.byFeature.analytics).toBeGreaterThanOrEqual(3 + events); // the sessions, each event's row, and the other parts' rows
+    expect((await t.app.privacy.exportUser(tenantId, 'alice')).analytics).toMatchObject({ sessions: [], stitchedIds: [], events: 0 });
     expect((await sessionsOf('alice')).json().items).toEqual([]);
     expect((await sessionsOf('alice', otherAdmin)).json().items).toHaveLength(1);
   });
+
+  it('counts a person\'s anonymous activity and their earlier id once an identify and an alias stitch them', async () => {
+    const track = (body: object) => t.call('POST', '/v1/track', body, t.ingestKey);
+    for (const [minutes, event] of [[0, 'Landing Viewed'], [3, 'Pricing Viewed']] as const) {
+      expect((await track({ anonymousId: 'anon-dora', event, context: { sessionId: 'tab-d' }, timestamp: at(0, minutes) })).statusCode).toBe(200);
+    }
+    expect((await t.call('POST', '/v1/track', { userId: 'dora-old', event: 'Newsletter Opened', timestamp: at(1, 0) }, t.ingestKey)).statusCode).toBe(200);
+    expect((await t.call('POST', '/v1/identify', { anonymousId: 'anon-dora', userId: 'dora', traits: {}, context: { sessionId: 'tab-d' }, timestamp: at(0, 4) }, t.ingestKey)).statusCode).toBe(200);
+    expect((await t.call('POST', '/v1/alias', { previousId: 'dora-old', userId: 'dora', context: { sessionId: 'tab-d' }, timestamp: at(0, 5) }, t.ingestKey)).statusCode).toBe(200);
+    const last = await t.call('POST', '/v1/events', { type: 'plan.chosen', userId: 'dora', sessionId: 'tab-d', time: at(0, 6), data: {} }, t.ingestKey);
+    await sessionsDone(last.json().id);
+
+    const journey = (await t.call('GET', '/v1/analytics/users/dora/journey')).json();
+    expect(journey.sessions.map((g: { sessionKey: string; events: Array<{ type: string }> }) => [g.sessionKey.slice(0, 2), g.events.map((e) => e.type)])).toEqual([
+      ['d:', ['newsletter_opened']], ['s:', ['landing_viewed', 'pricing_viewed', 'user.identified', 'user.aliased', 'plan.chosen']],
+    ]);
+     // The client's session holds the anonymous and the identified events as one.
+    const sessions = (await sessionsOf('dora')).json().items;
+    expect(sessions.map((s: { sessionKey: string; eventCount: number; entryType: string; exitType: string }) => [s.sessionKey, s.eventCount, s.entryType, s.exitType]))
+      .toEqual([['s:tab-d', 5, 'landing_viewed', 'plan.chosen'], [expect.stringMatching(/^d:/), 1, 'newsletter_opened', 'newsletter_opened']]);
+    expect((await t.call('GET', '/v1/analytics/users/dora/behavior')).json().events).toBe(6);
+    // The member dora sees all of it; someone holding the anonymous id's key sees only that id's own events.
+    expect((await sessionsOf('dora', await t.memberKey('dora'))).json().items).toHaveLength(2);
+    const anonymous = (await t.call('GET', '/v1/analytics/users/anon-dora/journey', undefined, await t.memberKey('anon-dora'))).json();
+    expect(anonymous.sessions.flatMap((g: { events: Array<{ type: string }> }) => g.events.map((e) => e.type))).toEqual(['landing_viewed', 'pricing_viewed']);
+    expect((await t.call('GET', '/v1/analytics/users/dora/journey', undefined, await t.memberKey('anon-dora'))).statusCode).toBe(403);
+    // A member cannot stitch someone else's anonymous id to themselves.
+    const mallory = await t.memberKey('mallory');
+    const claimed = await t.call('POST', '/v1/events', { type: 'page.viewed', userId: 'mallory', data: { anonymousId: 'anon-dora' } }, mallory);
+    expect(claimed.statusCode, claimed.body).toBe(202);
+    await sessionsDone(claimed.json().id);
+    expect((await t.call('GET', '/v1/analytics/users/mallory/behavior', undefined, mallory)).json().events).toBe(1);
+  });
 });
+

@@ -1,8 +1,9 @@
-/** The sessions store over Kysely, one adapter for SQLite and PostgreSQL. */
+/** The sessions store over Kysely, one adapter for SQLite and PostgreSQL (person rows in persons.sql.ts). */
 import type { Kysely } from 'kysely';
-import type { StoreTx } from '../../ports/store.port.js';
+import { applyLinks, chunks, personReads, saveEvents, type PersonTables } from './persons.sql.js';
 import type { SessionRow } from './sessionize.js';
-import type { EventSession, PersonRef, SessionsStore } from './sessions.store.js';
+import type { PersonRef, SessionsStore } from './sessions.store.js';
+import { mergeStitched } from './stitch.js';
 
 interface SessionsTable {
   tenant_id: string;
@@ -18,18 +19,7 @@ interface SessionsTable {
   exit_type: string;
 }
 
-interface EventSessionsTable { tenant_id: string; event_id: string; user_id: string; session_key: string }
-
-interface AnalyticsTables { analytics_sessions: SessionsTable; analytics_event_sessions: EventSessionsTable }
-
-/** Persons (or keys) per statement: within both engines' parameter limits. */
-const CHUNK = 200;
-
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+interface AnalyticsTables extends PersonTables { analytics_sessions: SessionsTable }
 
 const toRow = (r: SessionsTable): SessionRow => ({
   tenantId: r.tenant_id, userId: r.user_id, key: r.session_key, sourceApp: r.source_app, derived: Number(r.derived) === 1,
@@ -47,6 +37,9 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** `db` serves the reads; a projection's writes go through the transaction it is handed. */
 export function sqlSessionsStore(db: Kysely<any>): SessionsStore {
   const reader = db as Kysely<AnalyticsTables>;
+  const persons = personReads(db);
+  const sessionsOf = (tenantId: string, actors: string[]) =>
+    reader.selectFrom('analytics_sessions').where('tenant_id', '=', tenantId).where('user_id', 'in', actors.length > 0 ? actors : ['']);
   return {
     async load(tx, persons, clientKeys) {
       const trx = tx.db as Kysely<AnalyticsTables>;
@@ -70,13 +63,7 @@ export function sqlSessionsStore(db: Kysely<any>): SessionsStore {
     },
     async save(tx, rows, events) {
       const trx = tx.db as Kysely<AnalyticsTables>;
-      const assigned = [...events].sort((a, b) => compare(`${a.tenantId}\u0000${a.eventId}`, `${b.tenantId}\u0000${b.eventId}`));
-      for (const part of chunks(assigned, 200)) {
-        await trx.insertInto('analytics_event_sessions')
-          .values(part.map((e: EventSession) => ({ tenant_id: e.tenantId, event_id: e.eventId, user_id: e.userId, session_key: e.sessionKey })))
-          .onConflict((oc) => oc.columns(['tenant_id', 'event_id']).doUpdateSet((eb) => ({ session_key: eb.ref('excluded.session_key'), user_id: eb.ref('excluded.user_id') })))
-          .execute();
-      }
+      await saveEvents(tx, events);
       // Key order: concurrent batches of several processes lock rows in one order.
       const sorted = [...rows].sort((a, b) => compare(`${a.tenantId}\u0000${a.userId}\u0000${a.key}`, `${b.tenantId}\u0000${b.userId}\u0000${b.key}`));
       for (const part of chunks(sorted, 100)) {
@@ -88,47 +75,43 @@ export function sqlSessionsStore(db: Kysely<any>): SessionsStore {
           .execute();
       }
     },
+    link: applyLinks,
+    actorsOf: persons.actorsOf,
+    sessionKeys: persons.sessionKeys,
+    personEvents: persons.personEvents,
     async clearTenant(tx, tenantId) {
       const trx = tx.db as Kysely<AnalyticsTables>;
       await trx.deleteFrom('analytics_sessions').where('tenant_id', '=', tenantId).execute();
-      await trx.deleteFrom('analytics_event_sessions').where('tenant_id', '=', tenantId).execute();
+      await trx.deleteFrom('analytics_events').where('tenant_id', '=', tenantId).execute();
+      await trx.deleteFrom('analytics_person_links').where('tenant_id', '=', tenantId).execute();
     },
-    async sessionKeys(tenantId, eventIds) {
-      const keys = new Map<string, string>();
-      for (const part of chunks(eventIds, 500)) {
-        const rows = await reader.selectFrom('analytics_event_sessions').select(['event_id', 'session_key'])
-          .where('tenant_id', '=', tenantId).where('event_id', 'in', part).execute();
-        for (const r of rows) keys.set(r.event_id, r.session_key);
-      }
-      return keys;
+    async spans(tenantId, actors, from, to, limit) {
+      const rows = await sessionsOf(tenantId, actors).selectAll().where('started_at', '>=', from).where('started_at', '<', to)
+        .orderBy('started_at').orderBy('session_key').limit(limit).execute();
+      return mergeStitched(rows.map(toRow)).map((r) => ({ startedAt: r.startedAt, endedAt: r.endedAt, eventCount: r.eventCount }));
     },
-    async eventsOfSession(tenantId, userId, sessionKey, after, limit) {
-      const rows = await reader.selectFrom('analytics_event_sessions').select('event_id')
-        .where('tenant_id', '=', tenantId).where('user_id', '=', userId).where('session_key', '=', sessionKey).where('event_id', '>', after)
-        .orderBy('event_id').limit(limit).execute();
-      return rows.map((r) => r.event_id);
-    },
-    async spans(tenantId, userId, from, to, limit) {
-      const rows = await reader.selectFrom('analytics_sessions').select(['started_at', 'ended_at', 'event_count'])
-        .where('tenant_id', '=', tenantId).where('user_id', '=', userId).where('started_at', '>=', from).where('started_at', '<', to)
-        .orderBy('started_at').limit(limit).execute();
-      return rows.map((r) => ({ startedAt: Number(r.started_at), endedAt: Number(r.ended_at), eventCount: Number(r.event_count) }));
-    },
-    async list(tenantId, userId, from, to, limit) {
-      const rows = await reader.selectFrom('analytics_sessions').selectAll()
-        .where('tenant_id', '=', tenantId).where('user_id', '=', userId).where('started_at', '>=', from).where('started_at', '<', to)
+    async list(tenantId, actors, from, to, limit) {
+      const rows = await sessionsOf(tenantId, actors).selectAll().where('started_at', '>=', from).where('started_at', '<', to)
         .orderBy('started_at', 'desc').orderBy('session_key').limit(limit).execute();
-      return rows.map(toRow);
+      return mergeStitched(rows.map(toRow));
     },
-    async ofUser(tenantId, userId) {
-      const rows = await reader.selectFrom('analytics_sessions').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId)
-        .orderBy('started_at').orderBy('session_key').execute();
-      return rows.map(toRow);
+    async exportPerson(tenantId, userId) {
+      const actors = [userId, ...(await persons.linkedTo(tenantId, userId))];
+      const rows = await sessionsOf(tenantId, actors).selectAll().orderBy('started_at').orderBy('session_key').execute();
+      const counted = await reader.selectFrom('analytics_events').select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('tenant_id', '=', tenantId).where('actor', 'in', actors).executeTakeFirst();
+      return { sessions: rows.map(toRow), stitchedIds: actors.slice(1), events: Number(counted?.n ?? 0) };
     },
-    async eraseUser(tenantId, userId) {
-      const result = await reader.deleteFrom('analytics_sessions').where('tenant_id', '=', tenantId).where('user_id', '=', userId).executeTakeFirst();
-      await reader.deleteFrom('analytics_event_sessions').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
-      return Number(result.numDeletedRows);
+    async erasePerson(tenantId, userId) {
+      const actors = [userId, ...(await persons.linkedTo(tenantId, userId))];
+      let removed = 0;
+      for (const part of chunks(actors)) {
+        removed += Number((await reader.deleteFrom('analytics_sessions').where('tenant_id', '=', tenantId).where('user_id', 'in', part).executeTakeFirst()).numDeletedRows);
+        removed += Number((await reader.deleteFrom('analytics_events').where('tenant_id', '=', tenantId).where('actor', 'in', part).executeTakeFirst()).numDeletedRows);
+      }
+      removed += Number((await reader.deleteFrom('analytics_person_links').where('tenant_id', '=', tenantId)
+        .where((eb) => eb.or([eb('person', '=', userId), eb('id', '=', userId)])).executeTakeFirst()).numDeletedRows);
+      return removed;
     },
   };
 }

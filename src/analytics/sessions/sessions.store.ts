@@ -1,39 +1,76 @@
-/** The analytics feature's port for sessions (table `analytics_sessions`). */
+/**
+ * The analytics feature's port for persons and sessions: tables `analytics_sessions` (sessions
+ * per actor), `analytics_events` (each event about someone, with its session) and
+ * `analytics_person_links` (ids stitched to a user). An actor is an event's user id, else the
+ * anonymous id it carries; a person is a user id with the actors linked to it.
+ */
 import type { StoreTx } from '../../ports/store.port.js';
 import type { SessionRow } from './sessionize.js';
 
-/** One person of a tenant. */
+/** One actor of a tenant (`userId` holds the actor: a user id or an anonymous id). */
 export interface PersonRef { tenantId: string; userId: string }
 
-/** Which session an event of a person went to. */
-export interface EventSession { tenantId: string; eventId: string; userId: string; sessionKey: string }
+/** One event about an actor, as the analyses read it. */
+export interface AnalyticsEvent {
+  tenantId: string;
+  eventId: string;
+  seq: number;
+  time: number;
+  type: string;
+  category: string;
+  /** '' when the event names none. */
+  sourceApp: string;
+  actor: string;
+  sessionKey: string;
+}
+
+/** An identify or alias fact: `id` (an anonymous or earlier id) is the person `to` from now on. */
+export interface PersonLink { tenantId: string; id: string; to: string; at: number }
 
 /** A session as the engagement figures need it. */
 export interface SessionSpan { startedAt: number; endedAt: number; eventCount: number }
 
+/** Which of a person's events to read: a time range, a session, a page after a (time, id) cursor. */
+export interface PersonEventsQuery {
+  from?: number;
+  to?: number;
+  sessionKey?: string;
+  /** Oldest first from after this cursor, or (newestFirst) the newest first. */
+  after?: { time: number; eventId: string };
+  newestFirst?: boolean;
+  limit: number;
+}
+
+/** Ids linked to one person that the per-person answers follow (the most recently linked). */
+export const MAX_STITCHED_IDS = 100;
+
 export interface SessionsStore {
   /**
-   * Inside `tx`: the persons' client sessions with these keys and their latest derived session
+   * Inside `tx`: the actors' client sessions with these keys and their latest derived session
    * of each source app, the rows a batch of their events extends.
    */
   load(tx: StoreTx, persons: PersonRef[], clientKeys: Map<string, Set<string>>): Promise<SessionRow[]>;
+  /** Inside `tx`: inserts or replaces session rows and records each event with its session. */
+  save(tx: StoreTx, rows: SessionRow[], events: AnalyticsEvent[]): Promise<void>;
   /**
-   * Inside `tx`: inserts or replaces session rows and records each event's session (the
-   * projection's writes, committed with its position).
+   * Inside `tx`: applies links in order. A link to an id that is itself linked goes to that
+   * id's person; ids linked to `id` move along; a link that would close a cycle is ignored.
    */
-  save(tx: StoreTx, rows: SessionRow[], events: EventSession[]): Promise<void>;
-  /** The session keys of these events of a tenant (events of no person are absent). */
+  link(tx: StoreTx, links: PersonLink[]): Promise<void>;
+  /** The person's actors: `userId` first, then the ids linked to it (at most MAX_STITCHED_IDS). */
+  actorsOf(tenantId: string, userId: string): Promise<string[]>;
+  /** The session keys of these events of a tenant (events of nobody are absent). */
   sessionKeys(tenantId: string, eventIds: string[]): Promise<Map<string, string>>;
-  /** Ids of a person's events in one session, in id order, after `after`, at most `limit`. */
-  eventsOfSession(tenantId: string, userId: string, sessionKey: string, after: string, limit: number): Promise<string[]>;
-  /** Inside `tx`: deletes a tenant's sessions (a rebuild then applies its log again). */
+  /** Events of these actors, ordered by (time, event id). */
+  personEvents(tenantId: string, actors: string[], query: PersonEventsQuery): Promise<AnalyticsEvent[]>;
+  /** Inside `tx`: deletes a tenant's rows (a rebuild then applies its log again). */
   clearTenant(tx: StoreTx, tenantId: string): Promise<void>;
-  /** A person's sessions that started in [from, to), oldest first, at most `limit`. */
-  spans(tenantId: string, userId: string, from: number, to: number, limit: number): Promise<SessionSpan[]>;
-  /** A person's sessions that started in [from, to), newest first, at most `limit`. */
-  list(tenantId: string, userId: string, from: number, to: number, limit: number): Promise<SessionRow[]>;
-  /** A person's sessions, oldest first (privacy export). */
-  ofUser(tenantId: string, userId: string): Promise<SessionRow[]>;
-  /** Deletes a person's sessions; returns how many went. */
-  eraseUser(tenantId: string, userId: string): Promise<number>;
+  /** The actors' sessions that started in [from, to), oldest first, at most `limit` (a client session of several actors counts once). */
+  spans(tenantId: string, actors: string[], from: number, to: number, limit: number): Promise<SessionSpan[]>;
+  /** The actors' sessions that started in [from, to), newest first, at most `limit` (merged like `spans`). */
+  list(tenantId: string, actors: string[], from: number, to: number, limit: number): Promise<SessionRow[]>;
+  /** Everything held about a person (their sessions, events' sessions, links), for the privacy export. */
+  exportPerson(tenantId: string, userId: string): Promise<{ sessions: SessionRow[]; stitchedIds: string[]; events: number }>;
+  /** Deletes a person's rows and those of the ids stitched to them; returns how many rows went. */
+  erasePerson(tenantId: string, userId: string): Promise<number>;
 }

@@ -1,4 +1,5 @@
 /** Which partition of a consumer an event belongs to, and the retry timing of failures. */
+import { actorOf } from '../../platform/actor.js';
 import type { LogEntry } from '../../ports/events.types.js';
 import type { OrderingField } from '../../ports/store.port.js';
 import type { ConsumerDefinition } from './consumer.registry.js';
@@ -20,12 +21,16 @@ function hash(key: string): number {
   return h >>> 0;
 }
 
-export function orderingKeyOf(consumer: Pick<ConsumerDefinition, 'orderBy'>, event: Pick<LogEntry, OrderingField>): string | null {
-  return consumer.orderBy ? (event[consumer.orderBy] ?? null) : null;
+/** The fields of an event that ordering keys are made of. */
+export type OrderedFields = Pick<LogEntry, Exclude<OrderingField, 'actor'> | 'data'>;
+
+export function orderingKeyOf(consumer: Pick<ConsumerDefinition, 'orderBy'>, event: OrderedFields): string | null {
+  if (consumer.orderBy === undefined) return null;
+  return consumer.orderBy === 'actor' ? actorOf(event) : (event[consumer.orderBy] ?? null);
 }
 
 /** Events with a key go to the key's partition; events without one need no order and are spread by position. */
-export function partitionOf(consumer: Pick<ConsumerDefinition, 'orderBy' | 'partitions'>, event: Pick<LogEntry, 'seq' | OrderingField>): number {
+export function partitionOf(consumer: Pick<ConsumerDefinition, 'orderBy' | 'partitions'>, event: OrderedFields & Pick<LogEntry, 'seq'>): number {
   const count = partitionCount(consumer);
   if (count === 1) return 0;
   const key = orderingKeyOf(consumer, event);

@@ -1,0 +1,105 @@
+/**
+ * The per-event rows and person links of the analytics store over Kysely (SQLite and
+ * PostgreSQL): each event about someone with its session, the ids stitched to users, and the
+ * reads of a person's events. sessions.sql.ts joins these into the SessionsStore.
+ */
+import type { Kysely } from 'kysely';
+import type { StoreTx } from '../../ports/store.port.js';
+import { MAX_STITCHED_IDS, type AnalyticsEvent, type PersonEventsQuery, type PersonLink } from './sessions.store.js';
+
+export interface AnalyticsEventsTable {
+  tenant_id: string; event_id: string; seq: number; time: number; type: string; category: string; source_app: string; actor: string; session_key: string;
+}
+export interface PersonLinksTable { tenant_id: string; id: string; person: string; linked_at: number }
+export interface PersonTables { analytics_events: AnalyticsEventsTable; analytics_person_links: PersonLinksTable }
+
+/** Rows or ids per statement: within both engines' parameter limits. */
+export const CHUNK = 200;
+
+export function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+const toEvent = (r: AnalyticsEventsTable): AnalyticsEvent => ({
+  tenantId: r.tenant_id, eventId: r.event_id, seq: Number(r.seq), time: Number(r.time), type: r.type, category: r.category,
+  sourceApp: r.source_app, actor: r.actor, sessionKey: r.session_key,
+});
+
+/** Inside a projection's transaction: records each event with its session (replacing an earlier row of it). */
+export async function saveEvents(tx: StoreTx, events: AnalyticsEvent[]): Promise<void> {
+  const trx = tx.db as Kysely<PersonTables>;
+  const sorted = [...events].sort((a, b) => compare(`${a.tenantId}\u0000${a.eventId}`, `${b.tenantId}\u0000${b.eventId}`));
+  for (const part of chunks(sorted, 100)) {
+    await trx.insertInto('analytics_events').values(part.map((e) => ({
+      tenant_id: e.tenantId, event_id: e.eventId, seq: e.seq, time: e.time, type: e.type, category: e.category,
+      source_app: e.sourceApp, actor: e.actor, session_key: e.sessionKey,
+    })))
+      .onConflict((oc) => oc.columns(['tenant_id', 'event_id']).doUpdateSet((eb) => ({ session_key: eb.ref('excluded.session_key'), actor: eb.ref('excluded.actor') })))
+      .execute();
+  }
+}
+
+/** Inside a projection's transaction: applies identify/alias links in order (see SessionsStore.link). */
+export async function applyLinks(tx: StoreTx, links: PersonLink[]): Promise<void> {
+  const trx = tx.db as Kysely<PersonTables>;
+  const byTenant = new Map<string, PersonLink[]>();
+  for (const l of links) if (l.id !== l.to) byTenant.set(l.tenantId, [...(byTenant.get(l.tenantId) ?? []), l]);
+  for (const [tenantId, list] of byTenant) {
+    // One read for the ids the batch names; the links seen again (every event of a Segment
+    // client carries both ids) then cost nothing.
+    const person = new Map<string, string>();
+    for (const part of chunks([...new Set(list.flatMap((l) => [l.id, l.to]))])) {
+      for (const r of await trx.selectFrom('analytics_person_links').select(['id', 'person']).where('tenant_id', '=', tenantId).where('id', 'in', part).execute()) person.set(r.id, r.person);
+    }
+    for (const l of list) {
+      const target = person.get(l.to) ?? l.to;
+      if (target === l.id || person.get(l.id) === target) continue;
+      await trx.insertInto('analytics_person_links').values({ tenant_id: tenantId, id: l.id, person: target, linked_at: l.at })
+        .onConflict((oc) => oc.columns(['tenant_id', 'id']).doUpdateSet({ person: target, linked_at: l.at })).execute();
+      // Ids that were linked to l.id (it was a person of its own) follow it to its new person.
+      const moved = await trx.updateTable('analytics_person_links').set({ person: target }).where('tenant_id', '=', tenantId).where('person', '=', l.id)
+        .returning('id').execute();
+      person.set(l.id, target);
+      for (const m of moved) person.set(m.id, target);
+    }
+  }
+}
+
+export function personReads(db: Kysely<any>) {
+  const reader = db as Kysely<PersonTables>;
+  const linkedTo = async (tenantId: string, userId: string, limit?: number) => {
+    let q = reader.selectFrom('analytics_person_links').select('id').where('tenant_id', '=', tenantId).where('person', '=', userId)
+      .orderBy('linked_at', 'desc').orderBy('id');
+    if (limit !== undefined) q = q.limit(limit);
+    return (await q.execute()).map((r) => r.id);
+  };
+  return {
+    linkedTo,
+    async actorsOf(tenantId: string, userId: string): Promise<string[]> {
+      return [userId, ...(await linkedTo(tenantId, userId, MAX_STITCHED_IDS)).filter((id) => id !== userId)];
+    },
+    async sessionKeys(tenantId: string, eventIds: string[]): Promise<Map<string, string>> {
+      const keys = new Map<string, string>();
+      for (const part of chunks(eventIds, 500)) {
+        const rows = await reader.selectFrom('analytics_events').select(['event_id', 'session_key']).where('tenant_id', '=', tenantId).where('event_id', 'in', part).execute();
+        for (const r of rows) keys.set(r.event_id, r.session_key);
+      }
+      return keys;
+    },
+    async personEvents(tenantId: string, actors: string[], query: PersonEventsQuery): Promise<AnalyticsEvent[]> {
+      if (actors.length === 0) return [];
+      let q = reader.selectFrom('analytics_events').selectAll().where('tenant_id', '=', tenantId).where('actor', 'in', actors);
+      if (query.from !== undefined) q = q.where('time', '>=', query.from);
+      if (query.to !== undefined) q = q.where('time', '<', query.to);
+      if (query.sessionKey !== undefined) q = q.where('session_key', '=', query.sessionKey);
+      const after = query.after;
+      if (after) q = q.where((eb) => eb.or([eb('time', '>', after.time), eb.and([eb('time', '=', after.time), eb('event_id', '>', after.eventId)])]));
+      const direction = query.newestFirst ? 'desc' : 'asc';
+      return (await q.orderBy('time', direction).orderBy('event_id', direction).limit(query.limit).execute()).map(toEvent);
+    },
+  };
+}
