@@ -13,6 +13,8 @@ export interface Behavior {
   events: number;
   types: Share[];
   categories: Share[];
+  /** The categorizer's intents of the events it has handled (`unknown` counted too); empty without it. */
+  intents: Share[];
   sourceApps: Share[];
   /** Events per hour of the day, 0–23, in the time zone asked for. */
   hourOfDay: number[];
@@ -47,16 +49,26 @@ export function clockOf(timeZone: string): (ms: number) => [number, number] {
   };
 }
 
-/** `clock`: hour and weekday of an instant in the answer's time zone (`clockOf`). */
-export function behavior(events: ReadonlyArray<Pick<EventRecord, 'type' | 'category' | 'sourceApp' | 'time'>>, spans: SessionSpan[], clock: (ms: number) => [number, number]): Behavior {
+/** An event as the behaviour counts it; `intent` (with the categorizer's `category`) when it was categorised. */
+export type BehaviorEvent = Pick<EventRecord, 'type' | 'category' | 'sourceApp' | 'time'> & { intent?: string };
+
+/**
+ * `clock`: hour and weekday of an instant in the answer's time zone (`clockOf`). Intent shares
+ * are of the events that have an intent, so a categorizer still catching up shows its
+ * proportions, not a large "none".
+ */
+export function behavior(events: ReadonlyArray<BehaviorEvent>, spans: SessionSpan[], clock: (ms: number) => [number, number]): Behavior {
   const types = new Map<string | null, number>();
   const categories = new Map<string | null, number>();
+  const intents = new Map<string | null, number>();
+  let withIntent = 0;
   const apps = new Map<string | null, number>();
   const hourOfDay = Array.from({ length: 24 }, () => 0);
   const dayOfWeek = Array.from({ length: 7 }, () => 0);
   for (const e of events) {
     bump(types, e.type);
     bump(categories, e.category);
+    if (e.intent !== undefined) { bump(intents, e.intent); withIntent += 1; }
     bump(apps, e.sourceApp);
     const [hour, weekday] = clock(e.time);
     hourOfDay[hour]! += 1;
@@ -64,7 +76,8 @@ export function behavior(events: ReadonlyArray<Pick<EventRecord, 'type' | 'categ
   }
   const typical = median(spans.map((s) => (s.endedAt - s.startedAt) / 1000));
   return {
-    events: events.length, types: shares(types, events.length), categories: shares(categories, events.length), sourceApps: shares(apps, events.length),
+    events: events.length, types: shares(types, events.length), categories: shares(categories, events.length),
+    intents: shares(intents, withIntent), sourceApps: shares(apps, events.length),
     hourOfDay, dayOfWeek, sessions: spans.length, typicalSessionSeconds: Math.round(typical * 1000) / 1000,
   };
 }

@@ -1,6 +1,8 @@
-/** Sessions from a person's events (sessionize) and engagement figures (engagement), computed by hand. */
+/** Sessions from a person's events (sessionize), stitched sessions, engagement and behaviour figures, computed by hand. */
 import { describe, expect, it } from 'vitest';
+import { behavior, clockOf } from '../../src/analytics/behavior.js';
 import { DAY_MS, engagement, figures } from '../../src/analytics/engagement.js';
+import { mergeStitched } from '../../src/analytics/sessions/stitch.js';
 import { applyEvent, type PersonSessions, type SessionEvent } from '../../src/analytics/sessions/sessionize.js';
 
 const MIN = 60_000;
@@ -72,5 +74,40 @@ describe('engagement', () => {
     expect(result.averageSessionSeconds).toEqual({ value: 1800, previous: 600, change: 2 });
     expect(engagement([day(0, 0, 1, 1)], from, to).sessions).toEqual({ value: 1, previous: 0, change: null });
     expect(figures([], from, to)).toEqual({ activeDays: 0, sessions: 0, events: 0, eventsPerSession: 0, averageSessionSeconds: 0, medianSessionSeconds: 0, currentStreakDays: 0, longestStreakDays: 0 });
+  });
+});
+
+describe('behavior', () => {
+  const utc = clockOf('UTC');
+  it('counts intents as shares of the categorised events, and stitched sessions once', () => {
+    const events = [
+      { type: 'search.executed', category: 'usage', sourceApp: null, time: T, intent: 'search' },
+      { type: 'search.executed', category: 'usage', sourceApp: null, time: T + MIN, intent: 'search' },
+      { type: 'order.placed', category: 'commerce', sourceApp: 'web', time: T + 2 * MIN, intent: 'purchase' },
+      { type: 'page.viewed', category: 'usage', sourceApp: 'web', time: T + 3 * MIN }, // not categorised yet
+    ];
+    const result = behavior(events, [{ startedAt: T, endedAt: T + 3 * MIN, eventCount: 4 }], utc);
+    expect(result.intents).toEqual([{ key: 'search', count: 2, share: 0.6667 }, { key: 'purchase', count: 1, share: 0.3333 }]);
+    expect(result.types[0]).toEqual({ key: 'search.executed', count: 2, share: 0.5 });
+    expect(result.categories).toEqual([{ key: 'usage', count: 3, share: 0.75 }, { key: 'commerce', count: 1, share: 0.25 }]);
+    expect(result.hourOfDay[9]).toBe(4);
+    expect(result.dayOfWeek[0]).toBe(4); // a Monday
+    expect(result).toMatchObject({ events: 4, sessions: 1, typicalSessionSeconds: 180 });
+    expect(behavior(events.slice(3), [], utc).intents).toEqual([]);
+  });
+});
+
+describe('mergeStitched', () => {
+  const row = (userId: string, key: string, start: number, end: number, count: number, entry: string, exit: string) => ({
+    tenantId: 't', userId, key, sourceApp: '', derived: key.startsWith('d:'), latest: false, startedAt: T + start * MIN, endedAt: T + end * MIN, eventCount: count, entryType: entry, exitType: exit,
+  });
+  it('joins one client session kept under two ids and leaves derived sessions apart', () => {
+    const merged = mergeStitched([
+      row('alice', 's:tab', 10, 20, 2, 'login', 'buy'), row('anon', 's:tab', 0, 9, 3, 'land', 'signup'),
+      row('alice', 'd:5', 30, 31, 1, 'a', 'a'), row('anon', 'd:5', 40, 41, 1, 'b', 'b'),
+    ]);
+    expect(merged.map((r) => [r.userId, r.key, (r.startedAt - T) / MIN, (r.endedAt - T) / MIN, r.eventCount, r.entryType, r.exitType])).toEqual([
+      ['alice', 's:tab', 0, 20, 5, 'land', 'buy'], ['alice', 'd:5', 30, 31, 1, 'a', 'a'], ['anon', 'd:5', 40, 41, 1, 'b', 'b'],
+    ]);
   });
 });
