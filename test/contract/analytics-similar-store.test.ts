@@ -93,7 +93,10 @@ describeOnEachDialect('analytics similar store', ({ store, inTx }) => {
     const texts = Array.from({ length: TEXTS_KEPT + 3 }, (_, i) => entry(tenant, 'dan', 'message.sent', { category: 'messaging', data: { channel: 'chat', text: `message ${i} ${'x'.repeat(600)}` } }));
     await apply(many);
     await apply(texts.slice(0, 10));
-    await apply(texts.slice(10), async (_tenantId, userId) => (userId === 'dan' ? { 'intent.billing': 3, 'intent.help': 1 } : {}));
+    await apply(texts.slice(10), async (tx, _tenantId, userId): Promise<Record<string, number>> => {
+      expect(tx.db).toBeDefined(); // read through the batch's transaction
+      return userId === 'dan' ? { 'intent.billing': 3, 'intent.help': 1 } : {};
+    });
     const [dan] = await similar().persons(tenant, ['dan']);
     expect(Object.keys(dan!.profile.types)).toHaveLength(KEYS_PER_KIND_MAX);
     expect(dan!.profile.totals.types).toBe(KEYS_PER_KIND_MAX + 5 + TEXTS_KEPT + 3);

@@ -7,10 +7,11 @@
  * same vector (it is a function of the rows). Ordered by user: one person's events in log order.
  */
 import type { ConsumerDefinition } from '../../events/consumers/consumer.registry.js';
-import { isAppError } from '../../platform/errors.js';
+import { AppError, isAppError } from '../../platform/errors.js';
 import type { LogEntry } from '../../ports/events.types.js';
+import type { StoreTx } from '../../ports/store.port.js';
 import type { Embedder } from '../../ports/embedder.port.js';
-import type { SearchIndex } from '../../ports/search-index.port.js';
+import type { RebuildSource, SearchIndex } from '../../ports/search-index.port.js';
 import type { PersonProfileRow, PersonText, SimilarStore } from './similar.store.js';
 import { emptyProfile, personVector, type Kind, type Profile } from './similar.vector.js';
 
@@ -27,11 +28,16 @@ export const TEXT_MAX_CHARS = 500;
 /** Distinct keys counted per kind and person; later new keys count in the kind's total only. */
 export const KEYS_PER_KIND_MAX = 200;
 
+const NO_CHUNKS: RebuildSource = async function* () {};
+
 /** Where a type's text is in its data: queries and messages. */
 const TEXT_FIELDS: Readonly<Record<string, string>> = { 'query.executed': 'query', 'message.sent': 'text', 'chat.message_sent': 'text' };
 
-/** A person's intent counts (from the categorizer); absent when it is not part of this server. */
-export type IntentCounts = (tenantId: string, userId: string) => Promise<Record<string, number>>;
+/**
+ * A person's intent counts (from the categorizer), read in the batch's transaction: on SQLite the
+ * store has one connection, and a read outside the transaction would wait for it for ever.
+ */
+export type IntentCounts = (tx: StoreTx, tenantId: string, userId: string) => Promise<Record<string, number>>;
 
 export interface SimilarConsumerDeps {
   store: SimilarStore;
@@ -55,11 +61,25 @@ function add(profile: Profile, kind: Kind, key: string): void {
 
 export function similarConsumer(deps: SimilarConsumerDeps): ConsumerDefinition {
   const { store, index, embedder } = deps;
-  const ensured = new Set<string>();
-  const ensure = async (tenantId: string) => {
-    if (ensured.has(tenantId)) return;
-    await index.ensureCollection({ tenantId, collection: PEOPLE_COLLECTION, dimension: embedder.dimension, language: 'auto' });
-    ensured.add(tenantId);
+  const ensuring = new Map<string, Promise<void>>();
+  // Created with an empty source, not ensureCollection: an embedded index fills a new collection
+  // from its configured source (the retrieval documents, read from the store this batch's
+  // transaction holds). One creation per tenant at a time in this process.
+  const ensure = (tenantId: string): Promise<void> => {
+    let pending = ensuring.get(tenantId);
+    if (!pending) {
+      pending = (async () => {
+        const ref = { tenantId, collection: PEOPLE_COLLECTION };
+        const stats = await index.stats(ref);
+        if (stats === null) await index.rebuild({ spec: { ...ref, dimension: embedder.dimension, language: 'auto' }, source: NO_CHUNKS });
+        else if (stats.dimension !== embedder.dimension) {
+          throw new AppError('CONFLICT', { detail: `${PEOPLE_COLLECTION} holds vectors of dimension ${stats.dimension}, the embedder makes ${embedder.dimension}: replay ${SIMILAR_CONSUMER}` });
+        }
+      })();
+      pending.catch(() => ensuring.delete(tenantId));
+      ensuring.set(tenantId, pending);
+    }
+    return pending;
   };
   return {
     name: SIMILAR_CONSUMER,
@@ -95,7 +115,7 @@ export function similarConsumer(deps: SimilarConsumerDeps): ConsumerDefinition {
         }
         for (const row of rows.values()) {
           if (deps.intents) {
-            const intents = await deps.intents(tenantId, row.userId);
+            const intents = await deps.intents(tx, tenantId, row.userId);
             row.profile.intents = Object.fromEntries(Object.entries(intents).sort(([a], [b]) => (a < b ? -1 : 1)).slice(0, KEYS_PER_KIND_MAX));
             row.profile.totals.intents = Object.values(intents).reduce((sum, n) => sum + n, 0);
           }
@@ -109,7 +129,7 @@ export function similarConsumer(deps: SimilarConsumerDeps): ConsumerDefinition {
         } catch (error) {
           // Another process's rebuild may have dropped the collection since this one ensured it.
           if (!isAppError(error) || error.code !== 'NOT_FOUND') throw error;
-          ensured.delete(tenantId);
+          ensuring.delete(tenantId);
           await ensure(tenantId);
           await index.upsert({ tenantId, collection: PEOPLE_COLLECTION, chunks });
         }
@@ -119,7 +139,7 @@ export function similarConsumer(deps: SimilarConsumerDeps): ConsumerDefinition {
       await store.clearTenant(tx, tenantId);
       // Not transactional: the replay that follows upserts every person again.
       await index.dropCollection({ tenantId, collection: PEOPLE_COLLECTION });
-      ensured.delete(tenantId);
+      ensuring.delete(tenantId);
     },
   };
 }

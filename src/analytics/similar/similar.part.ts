@@ -5,21 +5,25 @@
  */
 import type { FeatureContext } from '../../feature.js';
 import { isAppError } from '../../platform/errors.js';
+import type { StoreTx } from '../../ports/store.port.js';
 import type { AnalyticsPart } from '../analytics.feature.js';
 import { PEOPLE_COLLECTION, similarConsumer, type IntentCounts } from './similar.consumer.js';
 import { similarRoutes } from './similar.routes.js';
 import { sqlSimilarStore } from './similar.sql.js';
 
-/** What the similar part needs of the categorizer's api. */
+/**
+ * What the similar part needs of the categorizer's api: a person's intent counts in [from, to),
+ * read through `tx` when given (the projection's transaction; see IntentCounts).
+ */
 export interface CategorizerIntents {
-  intentCountsOfUser(tenantId: string, userId: string, from: number, to: number): Promise<Record<string, number> | Map<string, number>>;
+  intentCountsOfUser(tenantId: string, userId: string, from: number, to: number, tx?: StoreTx): Promise<Record<string, number> | Map<string, number>>;
 }
 
 /** The person's intent counts over all time, from the categorizer's api (the one place to adapt if its shape changes). */
 export function intentsFrom(api: CategorizerIntents | undefined): IntentCounts | undefined {
   if (!api || typeof api.intentCountsOfUser !== 'function') return undefined;
-  return async (tenantId, userId) => {
-    const counts = await api.intentCountsOfUser(tenantId, userId, 0, Number.MAX_SAFE_INTEGER);
+  return async (tx, tenantId, userId) => {
+    const counts = await api.intentCountsOfUser(tenantId, userId, 0, Number.MAX_SAFE_INTEGER, tx);
     return counts instanceof Map ? Object.fromEntries(counts) : counts;
   };
 }
