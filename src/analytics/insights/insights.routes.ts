@@ -52,9 +52,10 @@ export async function insightsRoutes(fastify: FastifyInstance, options: { source
     const windowMs = span(q.within, '/within', MAX_WINDOW_DAYS * DAY_MS);
     const { from, to } = range(q.from, q.to, 30 * DAY_MS);
     const interned = interners();
-    // The first step falls in [from, to]; later ones up to a window after.
     const columns = await source.events({
       tenantId: request.principal.tenant.id, types: q.order === 'strict' ? null : steps, from, to: to + windowMs + 1,
+      // The first step falls in [from, to], later ones up to a window after (an ordered funnel's first type, unless it repeats, only there).
+      ...(q.order === 'ordered' && !steps.slice(1).includes(steps[0]!) ? { until: { [steps[0]!]: to + 1 } } : {}),
       limit: MAX_ROWS, interned, ...(q.breakdown !== undefined ? { breakdown: q.breakdown } : {}),
     });
     const people = funnelPersons(columns, interned.persons.size, { steps: steps.map((t) => interned.types.id(t)), order: q.order, windowMs, from, to });
@@ -146,8 +147,11 @@ export async function insightsRoutes(fastify: FastifyInstance, options: { source
     },
   }, async (request) => {
     const { days } = request.query;
+    const tenantId = request.principal.tenant.id;
     const from = (Math.floor(Date.now() / DAY_MS) + 1 - days) * DAY_MS;
-    const figures = await source.overview(request.principal.tenant.id, from, from + days * DAY_MS, TOP_TYPES);
-    return overview(figures, from, days);
+    const to = from + days * DAY_MS;
+    const interned = { persons: new Interner(), sessions: new Interner() };
+    const rows = await source.sessionDays({ tenantId, from, to, limit: MAX_ROWS, interned });
+    return overview(rows, interned.persons.size, interned.sessions.size, from, days, await source.topTypes(tenantId, from, to, TOP_TYPES));
   });
 }

@@ -98,5 +98,6 @@ export const OverviewAnswer = Type.Object({
   from: Type.String(), to: Type.String(),
   days: Type.Array(Type.Object({ day: Type.String({ description: 'YYYY-MM-DD (UTC)' }), ...Figures })),
   totals: Type.Object(Figures),
-  topTypes: Type.Array(Type.Object({ type: Type.String(), events: Type.Integer(), people: Type.Integer() })),
+  topTypes: Type.Array(Type.Object({ type: Type.String(), events: Type.Integer() })),
+  truncated: Type.Boolean({ description: `true when the range holds more than ${MAX_ROWS} session-days: the figures count the earliest days` }),
 });

@@ -1,7 +1,8 @@
 /**
  * The narrow reads of the tenant insights, over the `analytics_events` projection (one row per
  * event with a person) and its person links: each row's person is the user its actor was
- * stitched to (Segment identify/alias), else the actor itself.
+ * stitched to (Segment identify/alias), else the actor itself. Sessions are an actor's session
+ * keys, interned as `<length of actor>:<actor><session key>`.
  */
 import type { EventColumns, Interner } from './columns.js';
 
@@ -12,6 +13,8 @@ export interface EventsQuery {
   /** Event times in [from, to) (ms). */
   from: number;
   to: number;
+  /** An earlier end for some of the types (type → end, ms), e.g. a funnel's first step. */
+  until?: Readonly<Record<string, number>>;
   /** At most this many rows; past it the earliest are kept and the columns say `truncated`. */
   limit: number;
   /**
@@ -23,18 +26,15 @@ export interface EventsQuery {
   breakdown?: string;
 }
 
-export interface OverviewDay {
-  /** Start of the UTC day (ms). */
-  day: number;
-  events: number;
-  people: number;
-  sessions: number;
-}
-
-export interface OverviewFigures {
-  days: OverviewDay[];
-  totals: { events: number; people: number; sessions: number };
-  topTypes: Array<{ type: string; events: number; people: number }>;
+/** Row i: person[i]'s session[i] had events[i] events on the UTC day starting at day[i] (ms). */
+export interface SessionDays {
+  length: number;
+  day: Float64Array;
+  person: Int32Array;
+  session: Int32Array;
+  events: Float64Array;
+  /** True when there were more than the limit's rows (the earliest days are kept). */
+  truncated: boolean;
 }
 
 export interface InsightsSource {
@@ -44,8 +44,10 @@ export interface InsightsSource {
    */
   events(query: EventsQuery): Promise<EventColumns>;
   /**
-   * Events, people and sessions per UTC day in [from, to) (days without events are absent),
-   * the same over the whole range, and the `top` types with the most events.
+   * Per UTC day of [from, to) and session (an actor's session key): its person and its events
+   * that day, in day order, at most `limit` rows; one row per session and day.
    */
-  overview(tenantId: string, from: number, to: number, top: number): Promise<OverviewFigures>;
+  sessionDays(query: { tenantId: string; from: number; to: number; limit: number; interned: { persons: Interner; sessions: Interner } }): Promise<SessionDays>;
+  /** The `top` types with the most events in [from, to), most first (ties by type). */
+  topTypes(tenantId: string, from: number, to: number, top: number): Promise<Array<{ type: string; events: number }>>;
 }
