@@ -32,13 +32,13 @@ const toEvent = (r: AnalyticsEventsTable): AnalyticsEvent => ({
 /** Inside a projection's transaction: records each event with its session (replacing an earlier row of it). */
 export async function saveEvents(tx: StoreTx, events: AnalyticsEvent[]): Promise<void> {
   const trx = tx.db as Kysely<PersonTables>;
-  const sorted = [...events].sort((a, b) => compare(`${a.tenantId}\u0000${a.eventId}`, `${b.tenantId}\u0000${b.eventId}`));
+  const sorted = [...events].sort((a, b) => compare(a.tenantId, b.tenantId) || compare(a.type, b.type) || a.time - b.time || compare(a.eventId, b.eventId));
   for (const part of chunks(sorted, 100)) {
     await trx.insertInto('analytics_events').values(part.map((e) => ({
       tenant_id: e.tenantId, event_id: e.eventId, seq: e.seq, time: e.time, type: e.type, category: e.category,
       source_app: e.sourceApp, actor: e.actor, session_key: e.sessionKey,
     })))
-      .onConflict((oc) => oc.columns(['tenant_id', 'event_id']).doUpdateSet((eb) => ({ session_key: eb.ref('excluded.session_key'), actor: eb.ref('excluded.actor') })))
+      .onConflict((oc) => oc.columns(['tenant_id', 'type', 'time', 'event_id']).doUpdateSet((eb) => ({ session_key: eb.ref('excluded.session_key'), actor: eb.ref('excluded.actor') })))
       .execute();
   }
 }
@@ -81,14 +81,6 @@ export function personReads(db: Kysely<any>) {
     linkedTo,
     async actorsOf(tenantId: string, userId: string): Promise<string[]> {
       return [userId, ...(await linkedTo(tenantId, userId, MAX_STITCHED_IDS)).filter((id) => id !== userId)];
-    },
-    async sessionKeys(tenantId: string, eventIds: string[]): Promise<Map<string, string>> {
-      const keys = new Map<string, string>();
-      for (const part of chunks(eventIds, 500)) {
-        const rows = await reader.selectFrom('analytics_events').select(['event_id', 'session_key']).where('tenant_id', '=', tenantId).where('event_id', 'in', part).execute();
-        for (const r of rows) keys.set(r.event_id, r.session_key);
-      }
-      return keys;
     },
     async personEvents(tenantId: string, actors: string[], query: PersonEventsQuery): Promise<AnalyticsEvent[]> {
       if (actors.length === 0) return [];

@@ -77,7 +77,6 @@ export function sqlSessionsStore(db: Kysely<any>): SessionsStore {
     },
     link: applyLinks,
     actorsOf: persons.actorsOf,
-    sessionKeys: persons.sessionKeys,
     personEvents: persons.personEvents,
     async clearTenant(tx, tenantId) {
       const trx = tx.db as Kysely<AnalyticsTables>;

@@ -59,8 +59,6 @@ export interface SessionsStore {
   link(tx: StoreTx, links: PersonLink[]): Promise<void>;
   /** The person's actors: `userId` first, then the ids linked to it (at most MAX_STITCHED_IDS). */
   actorsOf(tenantId: string, userId: string): Promise<string[]>;
-  /** The session keys of these events of a tenant (events of nobody are absent). */
-  sessionKeys(tenantId: string, eventIds: string[]): Promise<Map<string, string>>;
   /** Events of these actors, ordered by (time, event id). */
   personEvents(tenantId: string, actors: string[], query: PersonEventsQuery): Promise<AnalyticsEvent[]>;
   /** Inside `tx`: deletes a tenant's rows (a rebuild then applies its log again). */
