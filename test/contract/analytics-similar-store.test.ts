@@ -3,7 +3,7 @@
  * hash embedder: profiles and newest texts written in the batch's transaction (a rolled-back
  * batch leaves no rows), vectors stored and upserted into the tenant's `_people` collection, the
  * nearest person being the one of the same habits, keys capped per kind, texts kept newest 20,
- * intents from the categorizer's api when given, a rebuild with the same vectors, and an erase.
+ * intents never stored (the ranking adds them), a rebuild with the same vectors, and an erase.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createHashEmbedder } from '../../src/adapters/embedder/hash/hash.embedder.js';
 import { createEmbeddedSearchIndex } from '../../src/adapters/search/embedded/embedded.search-index.js';
-import { KEYS_PER_KIND_MAX, PEOPLE_COLLECTION, similarConsumer, TEXTS_KEPT, type IntentCounts } from '../../src/analytics/similar/similar.consumer.js';
+import { KEYS_PER_KIND_MAX, PEOPLE_COLLECTION, similarConsumer, TEXTS_KEPT } from '../../src/analytics/similar/similar.consumer.js';
 import { sqlSimilarStore } from '../../src/analytics/similar/similar.sql.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { EventRecord, LogEntry } from '../../src/ports/events.types.js';
@@ -43,8 +43,8 @@ const habit = (tenant: string, userId: string, types: string[], n: number) =>
 
 describeOnEachDialect('analytics similar store', ({ store, inTx }) => {
   const similar = () => sqlSimilarStore(store().db);
-  const consumer = (intents?: IntentCounts) => similarConsumer({ store: similar(), index, embedder, ...(intents ? { intents } : {}) });
-  const apply = (events: LogEntry[], intents?: IntentCounts) => inTx((tx) => consumer(intents).handleBatch!(events, tx, context));
+  const consumer = () => similarConsumer({ store: similar(), index, embedder });
+  const apply = (events: LogEntry[]) => inTx((tx) => consumer().handleBatch!(events, tx, context));
   const nearest = async (tenant: string, userId: string) => {
     const [self] = await similar().persons(tenant, [userId]);
     const hits = await index.search({ tenantId: tenant, collection: PEOPLE_COLLECTION, query: '', vector: self!.vector, mode: 'dense', limit: 10 });
@@ -87,21 +87,17 @@ describeOnEachDialect('analytics similar store', ({ store, inTx }) => {
     expect((await nearest(tenant, 'ann'))[0]).toBe('cid');
   });
 
-  it('caps keys per kind, keeps the newest texts, takes intents from the categorizer, rolls back, erases', async () => {
+  it('caps keys per kind, keeps the newest texts, stores no intents, rolls back, erases', async () => {
     const tenant = await newTenant(store());
     const many = Array.from({ length: KEYS_PER_KIND_MAX + 5 }, (_, i) => entry(tenant, 'dan', `custom.t${i}`, { category: 'custom' }));
     const texts = Array.from({ length: TEXTS_KEPT + 3 }, (_, i) => entry(tenant, 'dan', 'message.sent', { category: 'messaging', data: { channel: 'chat', text: `message ${i} ${'x'.repeat(600)}` } }));
     await apply(many);
     await apply(texts.slice(0, 10));
-    await apply(texts.slice(10), async (tx, _tenantId, userId): Promise<Record<string, number>> => {
-      expect(tx.db).toBeDefined(); // read through the batch's transaction
-      return userId === 'dan' ? { 'intent.billing': 3, 'intent.help': 1 } : {};
-    });
+    await apply(texts.slice(10));
     const [dan] = await similar().persons(tenant, ['dan']);
     expect(Object.keys(dan!.profile.types)).toHaveLength(KEYS_PER_KIND_MAX);
     expect(dan!.profile.totals.types).toBe(KEYS_PER_KIND_MAX + 5 + TEXTS_KEPT + 3);
-    expect(dan!.profile.intents).toEqual({ 'intent.billing': 3, 'intent.help': 1 });
-    expect(dan!.profile.totals.intents).toBe(4);
+    expect([dan!.profile.intents, dan!.profile.totals.intents]).toEqual([{}, 0]);
     const kept = await similar().textsOf(tenant, 'dan');
     expect(kept).toHaveLength(TEXTS_KEPT);
     expect(kept[0]!.startsWith(`message ${TEXTS_KEPT + 2} `)).toBe(true);

@@ -1,15 +1,17 @@
 /**
- * The `analytics-similar` projection: each person's counts of event types, categories (and
- * intents, when the categorizer is there) and their newest query and message texts; after each
+ * The `analytics-similar` projection: each person's counts of event types and categories and
+ * their newest query and message texts; after each
  * batch the changed persons' vectors (similar.vector.ts) are stored with their rows and upserted
  * into the tenant's `_people` collection of the search index. The rows commit with the position;
  * the index write comes before the commit, so a failed commit is redone by the retry with the
  * same vector (it is a function of the rows). Ordered by user: one person's events in log order.
+ * Intents are not stored: the categorizer assigns them in its own consumer, later or sooner than
+ * this one runs, so a stored intent part would differ between a live pass and a replay; the
+ * route adds them when it ranks (similar.rank.ts).
  */
 import type { ConsumerDefinition } from '../../events/consumers/consumer.registry.js';
 import { AppError, isAppError } from '../../platform/errors.js';
 import type { LogEntry } from '../../ports/events.types.js';
-import type { StoreTx } from '../../ports/store.port.js';
 import type { Embedder } from '../../ports/embedder.port.js';
 import type { RebuildSource, SearchIndex } from '../../ports/search-index.port.js';
 import type { PersonProfileRow, PersonText, SimilarStore } from './similar.store.js';
@@ -33,17 +35,10 @@ const NO_CHUNKS: RebuildSource = async function* () {};
 /** Where a type's text is in its data: queries and messages. */
 const TEXT_FIELDS: Readonly<Record<string, string>> = { 'query.executed': 'query', 'message.sent': 'text', 'chat.message_sent': 'text' };
 
-/**
- * A person's intent counts (from the categorizer), read in the batch's transaction: on SQLite the
- * store has one connection, and a read outside the transaction would wait for it for ever.
- */
-export type IntentCounts = (tx: StoreTx, tenantId: string, userId: string) => Promise<Record<string, number>>;
-
 export interface SimilarConsumerDeps {
   store: SimilarStore;
   index: SearchIndex;
   embedder: Embedder;
-  intents?: IntentCounts;
 }
 
 function textOf(e: LogEntry): string | null {
@@ -114,11 +109,6 @@ export function similarConsumer(deps: SimilarConsumerDeps): ConsumerDefinition {
           withTexts.forEach((u, i) => { rows.get(u)!.textVector = vectors[i]!; });
         }
         for (const row of rows.values()) {
-          if (deps.intents) {
-            const intents = await deps.intents(tx, tenantId, row.userId);
-            row.profile.intents = Object.fromEntries(Object.entries(intents).sort(([a], [b]) => (a < b ? -1 : 1)).slice(0, KEYS_PER_KIND_MAX));
-            row.profile.totals.intents = Object.values(intents).reduce((sum, n) => sum + n, 0);
-          }
           row.vector = personVector(row.profile, row.textVector, embedder.dimension);
         }
         await store.save(tx, [...rows.values()]);

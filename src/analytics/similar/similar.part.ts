@@ -1,30 +1,31 @@
 /**
  * The similar-people part of the analytics feature: the `analytics-similar` projection, its route
  * and privacy hooks (a person's rows and their vector in the search index). Intents join the
- * vector when the categorizer feature is there (its api, checked once at setup).
+ * ranking when the categorizer feature is there (its api, checked once at setup).
  */
 import type { FeatureContext } from '../../feature.js';
 import { isAppError } from '../../platform/errors.js';
-import type { StoreTx } from '../../ports/store.port.js';
 import type { AnalyticsPart } from '../analytics.feature.js';
-import { PEOPLE_COLLECTION, similarConsumer, type IntentCounts } from './similar.consumer.js';
+import { PEOPLE_COLLECTION, similarConsumer } from './similar.consumer.js';
+import type { IntentCounts } from './similar.rank.js';
 import { similarRoutes } from './similar.routes.js';
 import { sqlSimilarStore } from './similar.sql.js';
 
 /**
- * What the similar part needs of the categorizer's api: a person's intent counts in [from, to),
- * read through `tx` when given (the projection's transaction; see IntentCounts).
+ * What the similar part needs of the categorizer's api (src/categorizer/intents.port.ts): a
+ * person's intent counts in [from, to), most frequent first.
  */
 export interface CategorizerIntents {
-  intentCountsOfUser(tenantId: string, userId: string, from: number, to: number, tx?: StoreTx): Promise<Record<string, number> | Map<string, number>>;
+  intentCountsOfUser(tenantId: string, userId: string, from: number, to: number): Promise<Array<{ intent: string; count: number }>>;
 }
 
-/** The person's intent counts over all time, from the categorizer's api (the one place to adapt if its shape changes). */
+/** The person's intent counts over all time (summed over the categorizer's categories). */
 export function intentsFrom(api: CategorizerIntents | undefined): IntentCounts | undefined {
   if (!api || typeof api.intentCountsOfUser !== 'function') return undefined;
-  return async (tx, tenantId, userId) => {
-    const counts = await api.intentCountsOfUser(tenantId, userId, 0, Number.MAX_SAFE_INTEGER, tx);
-    return counts instanceof Map ? Object.fromEntries(counts) : counts;
+  return async (tenantId, userId) => {
+    const counts: Record<string, number> = {};
+    for (const { intent, count } of await api.intentCountsOfUser(tenantId, userId, 0, Number.MAX_SAFE_INTEGER)) counts[intent] = (counts[intent] ?? 0) + count;
+    return counts;
   };
 }
 
@@ -32,8 +33,8 @@ export function similarPart({ db, searchIndex, embedder, featureApi }: FeatureCo
   const store = sqlSimilarStore(db);
   const intents = intentsFrom(featureApi<CategorizerIntents>('categorizer'));
   return {
-    consumers: [similarConsumer({ store, index: searchIndex, embedder, ...(intents ? { intents } : {}) })],
-    routes: [{ plugin: similarRoutes, options: { store, index: searchIndex } }],
+    consumers: [similarConsumer({ store, index: searchIndex, embedder })],
+    routes: [{ plugin: similarRoutes, options: { store, index: searchIndex, ...(intents ? { intents } : {}) } }],
     privacy: {
       async eraseUser(tenantId, userId) {
         const removed = await store.eraseUser(tenantId, userId);

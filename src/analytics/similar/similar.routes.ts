@@ -1,8 +1,9 @@
 /**
  * GET /v1/analytics/users/:userId/similar: the people whose behaviour is nearest the person's,
  * from the `analytics-similar` projection (a moment behind the log). Embeds nothing: reads the
- * person's stored vector, asks the search index's `_people` collection for the nearest (cosine),
- * and says for each what the two share from their stored profiles. Admins only: the answer names
+ * person's stored vector, asks the search index's `_people` collection for the nearest (cosine)
+ * as candidates, ranks them (similar.rank.ts: with intents when the categorizer is there) and
+ * says for each what the two share from their profiles. Admins only: the answer names
  * other end users and their habits, which a member must not learn (403 for members).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -13,11 +14,14 @@ import { AppError } from '../../platform/errors.js';
 import { MAX_ID_LENGTH } from '../../platform/ids.js';
 import type { SearchIndex } from '../../ports/search-index.port.js';
 import { PEOPLE_COLLECTION } from './similar.consumer.js';
+import { rank, type IntentCounts } from './similar.rank.js';
 import type { SimilarStore } from './similar.store.js';
 import { sharedOf } from './similar.vector.js';
 
 /** Shared keys named per kind and result. */
 export const SHARED_PER_KIND = 5;
+/** Candidates taken from the index beyond `limit`, for the ranking with intents to reorder. */
+export const EXTRA_CANDIDATES = 10;
 
 const Params = Type.Object({ userId: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }) });
 const SharedKey = Type.Object({
@@ -31,7 +35,7 @@ const Item = Type.Object({
   shared: Type.Object({ types: Type.Array(SharedKey), categories: Type.Array(SharedKey), intents: Type.Array(SharedKey) }),
 });
 
-export interface SimilarRouteOptions { store: SimilarStore; index: SearchIndex }
+export interface SimilarRouteOptions { store: SimilarStore; index: SearchIndex; intents?: IntentCounts }
 
 export async function similarRoutes(fastify: FastifyInstance, options: SimilarRouteOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -51,16 +55,13 @@ export async function similarRoutes(fastify: FastifyInstance, options: SimilarRo
     const { limit } = request.query;
     const [self] = await options.store.persons(tenantId, [userId]);
     if (!self) throw new AppError('NOT_FOUND', { detail: `no behaviour recorded for user ${userId} (yet)` });
-    const hits = await options.index.search({ tenantId, collection: PEOPLE_COLLECTION, query: '', vector: self.vector, mode: 'dense', limit: limit + 1 });
-    const ids = hits.map((h) => h.documentId).filter((id) => id !== userId).slice(0, limit);
+    const hits = await options.index.search({ tenantId, collection: PEOPLE_COLLECTION, query: '', vector: self.vector, mode: 'dense', limit: limit + EXTRA_CANDIDATES + 1 });
     // Only persons the projection still holds (an erased one may linger in the index until its delete went through).
-    const others = new Map((await options.store.persons(tenantId, ids)).map((r) => [r.userId, r]));
-    const scores = new Map(hits.map((h) => [h.documentId, h.score]));
+    const candidates = await options.store.persons(tenantId, hits.map((h) => h.documentId).filter((id) => id !== userId));
+    const ranked = await rank(self, candidates, limit, options.intents);
     return {
       userId,
-      items: ids.filter((id) => others.has(id)).map((id) => ({
-        userId: id, score: Math.round(scores.get(id)! * 1e6) / 1e6, shared: sharedOf(self.profile, others.get(id)!.profile, SHARED_PER_KIND),
-      })),
+      items: ranked.items.map((r) => ({ userId: r.userId, score: r.score, shared: sharedOf(ranked.self, r.profile, SHARED_PER_KIND) })),
     };
   });
 }
