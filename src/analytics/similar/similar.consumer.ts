@@ -85,7 +85,12 @@ export function similarConsumer(deps: SimilarConsumerDeps): ConsumerDefinition {
     batchSize: 512,
     async handleBatch(entries, tx) {
       const byTenant = new Map<string, LogEntry[]>();
-      for (const e of entries) if (e.userId !== null) byTenant.set(e.tenantId, [...(byTenant.get(e.tenantId) ?? []), e]);
+      for (const e of entries) {
+        if (e.userId === null) continue;
+        const list = byTenant.get(e.tenantId);
+        if (list) list.push(e);
+        else byTenant.set(e.tenantId, [e]);
+      }
       for (const [tenantId, events] of byTenant) {
         const users = [...new Set(events.map((e) => e.userId!))];
         const rows = new Map((await store.load(tx, tenantId, users)).map((r) => [r.userId, r]));
