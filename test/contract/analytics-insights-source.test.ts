@@ -54,7 +54,8 @@ describeOnEachDialect('analytics insights source', ({ store }, dialect) => {
     await seed(other, [{ actor: 'alice', minutes: 1, type: 'a' }]);
     expect(rowsOf(await read(tenant, ['b', 'a']))).toEqual([['alice', 1, 'a'], ['alice', 2, 'a'], ['alice', 5, 'b']]);
     expect(rowsOf(await read(tenant, ['b', 'a'], { until: { a: T0 + 2 * MIN } }))).toEqual([['alice', 1, 'a'], ['alice', 5, 'b']]); // a's rows end earlier
-    expect(rowsOf(await read(tenant, null, { from: T0 + 2 * MIN }))).toEqual([['alice', 2, 'a'], ['bob', 3, 'c'], ['alice', 5, 'b']]);
+    // Every type: the tenant's types are enumerated, each read in time order.
+    expect(rowsOf(await read(tenant, null, { from: T0 + 2 * MIN }))).toEqual([['alice', 2, 'a'], ['alice', 5, 'b'], ['bob', 3, 'c']]);
     expect(rowsOf(await read(other, null))).toEqual([['alice', 1, 'a']]);
     expect((await read(await newTenant(store()), null)).columns.length).toBe(0);
   });
@@ -116,7 +117,7 @@ describeOnEachDialect('analytics insights source', ({ store }, dialect) => {
     expect(o.totals).toEqual({ events: 4, people: 2, sessions: 3 });
     expect(o.topTypes).toEqual([{ type: 'page.viewed', events: 3 }, { type: 'search.done', events: 1 }]);
     expect(await source().topTypes(tenant, T0, T0 + 2 * DAY, 1)).toHaveLength(1);
-    // Past the limit the earliest days' rows are kept.
+    // Past the limit the earliest days' rows are kept (day 1 has three sessions).
     const capped = await source().sessionDays({ tenantId: tenant, from: T0, to: T0 + 2 * DAY, limit: 3, interned: { persons: new Interner(), sessions: new Interner() } });
     expect([capped.length, capped.truncated, Array.from(capped.day)]).toEqual([3, true, [T0, T0, T0]]);
     expect((await source().sessionDays({ tenantId: await newTenant(store()), from: T0, to: T0 + 2 * DAY, limit: 3, interned })).length).toBe(0);

@@ -223,19 +223,20 @@ describe('helpers', () => {
   });
 
   it('sums the overview per day from session-day rows, days without events as zeros', () => {
-    // Rows (day, person, session, events): day 1: p0's s0 (2 events), p0's s1 (1), p1's s2 (4); day 2: p1's s2 again (1).
-    // Day 1: 7 events, 2 people, 3 sessions; day 2: 1, 1, 1; over the range: 8 events, 2 people, 3 sessions (s2 once).
+    // Rows (day, person, session, events), one per type, not in day order: day 2: p1's s2 (1); day 1: p0's s0 (2),
+    // p0's s1 (1), p1's s2 (4) and again p1's s2 (3, another type).
+    // Day 1: 10 events, 2 people, 3 sessions; day 2: 1, 1, 1; over the range: 11 events, 2 people, 3 sessions (s2 once).
     const rows = {
-      length: 4, day: Float64Array.from([T + DAY, T + DAY, T + DAY, T + 2 * DAY]), person: Int32Array.from([0, 0, 1, 1]),
-      session: Int32Array.from([0, 1, 2, 2]), events: Float64Array.from([2, 1, 4, 1]), truncated: false,
+      length: 5, day: Float64Array.from([T + 2 * DAY, T + DAY, T + DAY, T + DAY, T + DAY]), person: Int32Array.from([1, 0, 0, 1, 1]),
+      session: Int32Array.from([2, 0, 1, 2, 2]), events: Float64Array.from([1, 2, 1, 4, 3]), truncated: false,
     };
     const o = overview(rows, 2, 3, T, 3, [{ type: 'a', events: 8 }]);
     expect(o.days).toEqual([
       { day: '2026-01-05', events: 0, people: 0, sessions: 0 },
-      { day: '2026-01-06', events: 7, people: 2, sessions: 3 },
+      { day: '2026-01-06', events: 10, people: 2, sessions: 3 },
       { day: '2026-01-07', events: 1, people: 1, sessions: 1 },
     ]);
-    expect(o.totals).toEqual({ events: 8, people: 2, sessions: 3 });
+    expect(o.totals).toEqual({ events: 11, people: 2, sessions: 3 });
     expect([o.from, o.to, o.truncated]).toEqual(['2026-01-05T00:00:00.000Z', '2026-01-08T00:00:00.000Z', false]);
   });
 });

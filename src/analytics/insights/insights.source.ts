@@ -8,7 +8,7 @@ import type { EventColumns, Interner } from './columns.js';
 
 export interface EventsQuery {
   tenantId: string;
-  /** The types to read; null for every type. */
+  /** The types to read; null for every type of the tenant (the first 1000 by name; more: `truncated`). */
   types: readonly string[] | null;
   /** Event times in [from, to) (ms). */
   from: number;
@@ -26,14 +26,14 @@ export interface EventsQuery {
   breakdown?: string;
 }
 
-/** Row i: person[i]'s session[i] had events[i] events on the UTC day starting at day[i] (ms). */
+/** Row i: person[i]'s session[i] had events[i] events on the UTC day starting at day[i] (ms); a session and day may come in several rows. */
 export interface SessionDays {
   length: number;
   day: Float64Array;
   person: Int32Array;
   session: Int32Array;
   events: Float64Array;
-  /** True when there were more than the limit's rows (the earliest days are kept). */
+  /** True when there were more rows than the limit (the earliest days were kept). */
   truncated: boolean;
 }
 
@@ -44,8 +44,8 @@ export interface InsightsSource {
    */
   events(query: EventsQuery): Promise<EventColumns>;
   /**
-   * Per UTC day of [from, to) and session (an actor's session key): its person and its events
-   * that day, in day order, at most `limit` rows; one row per session and day.
+   * Per UTC day of [from, to) and session (an actor's session key): the session's person and
+   * its events that day, in day order, at most `limit` rows (then `truncated`).
    */
   sessionDays(query: { tenantId: string; from: number; to: number; limit: number; interned: { persons: Interner; sessions: Interner } }): Promise<SessionDays>;
   /** The `top` types with the most events in [from, to), most first (ties by type). */
