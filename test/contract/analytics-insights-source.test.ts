@@ -57,6 +57,11 @@ describeOnEachDialect('analytics insights source', ({ store }, dialect) => {
     // Every type: the tenant's types are enumerated, each read in time order.
     expect(rowsOf(await read(tenant, null, { from: T0 + 2 * MIN }))).toEqual([['alice', 2, 'a'], ['alice', 5, 'b'], ['bob', 3, 'c']]);
     expect(rowsOf(await read(other, null))).toEqual([['alice', 1, 'a']]);
+    // Who did a before minute 3, one row per actor: anon-1 and alice are one person.
+    const persons = new Interner();
+    const before = await source().peopleBefore({ tenantId: tenant, type: 'a', before: T0 + 3 * MIN, limit: 10, persons });
+    expect([Array.from(before.persons, (p) => persons.names[p]), before.truncated]).toEqual([['alice', 'alice'], false]);
+    expect((await source().peopleBefore({ tenantId: tenant, type: 'a', before: T0 + 3 * MIN, limit: 1, persons })).truncated).toBe(true);
     expect((await read(await newTenant(store()), null)).columns.length).toBe(0);
   });
 

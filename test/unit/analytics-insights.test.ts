@@ -138,6 +138,9 @@ describe('retention', () => {
     // Returning = order: p5 ordered in W1, p1 in W2 → first-time W0 cohort (p1, p5): [2, 1, 1]; W1 (p3): [1, 0].
     const orders = columnsOf([['p5', W, 'order'], ['p1', 2 * W + D, 'order']], interned).columns;
     expect(retention(columns, orders, interned.persons.size, { ...q, type: 'first_time' }).map((c) => c.values)).toEqual([[2, 1, 1], [1, 0], [1]]);
+    // People known to have opened before the range (read apart, one row each) are in no cohort: p3 and p4 leave.
+    const earlier = ['p3', 'p4'].map((p) => interned.persons.find(p));
+    expect(retention(columns, columns, interned.persons.size, { ...q, type: 'first_time' }, earlier).map((c) => c.size)).toEqual([2, 0, 0]);
   });
 
   it('places periods in UTC: weeks from Monday, calendar months', () => {

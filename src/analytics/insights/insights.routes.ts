@@ -84,14 +84,15 @@ export async function insightsRoutes(fastify: FastifyInstance, options: { source
     const origin = periodStart(from, q.period);
     const tenantId = request.principal.tenant.id;
     const interned = interners();
-    // First-time cohorts need each person's first `event` ever: that read starts at the log's start.
-    const starts = await source.events({ tenantId, types: [q.event], from: q.type === 'first_time' ? 0 : origin, to, limit: MAX_ROWS, interned });
+    const starts = await source.events({ tenantId, types: [q.event], from: origin, to, limit: MAX_ROWS, interned });
     const returns = returning === q.event ? starts
       : await source.events({ tenantId, types: [returning], from: origin, to, limit: MAX_ROWS, interned });
+    // First-time cohorts leave out whoever did `event` before the range (read as one row per actor).
+    const earlier = q.type === 'first_time' ? await source.peopleBefore({ tenantId, type: q.event, before: origin, limit: MAX_ROWS, persons: interned.persons }) : null;
     return {
       event: q.event, returning, period: q.period, type: q.type, from: iso(origin), to: iso(to),
-      cohorts: retention(starts, returns, interned.persons.size, { type: q.type, period: q.period, intervals: q.intervals, from, to }),
-      truncated: starts.truncated || returns.truncated,
+      cohorts: retention(starts, returns, interned.persons.size, { type: q.type, period: q.period, intervals: q.intervals, from, to }, earlier?.persons),
+      truncated: starts.truncated || returns.truncated || (earlier?.truncated ?? false),
     };
   });
 

@@ -44,6 +44,11 @@ export interface InsightsSource {
    */
   events(query: EventsQuery): Promise<EventColumns>;
   /**
+   * The people (ids of `persons`) who did `type` before `before`: one row per actor, however
+   * long the history; at most `limit` actors (then `truncated`).
+   */
+  peopleBefore(query: { tenantId: string; type: string; before: number; limit: number; persons: Interner }): Promise<{ persons: Int32Array; truncated: boolean }>;
+  /**
    * Per UTC day of [from, to) and session (an actor's session key): the session's person and
    * its events that day, in day order, at most `limit` rows (then `truncated`).
    */

@@ -108,6 +108,14 @@ export function sqlInsightsSource(db: Kysely<any>, dialect: SqlDialect): Insight
       return columns;
     },
 
+    async peopleBefore(q) {
+      const { rows } = await sql<{ actor: string }>`select distinct actor from analytics_events
+        where tenant_id = ${q.tenantId} and type = ${q.type} and time < ${q.before} limit ${q.limit + 1}`.execute(db);
+      const actors = new Interner();
+      for (const r of rows.slice(0, q.limit)) actors.id(r.actor);
+      return { persons: await personsOf(q.tenantId, actors, q.persons), truncated: rows.length > q.limit };
+    },
+
     async sessionDays(q) {
       const day = sql`e.time / ${sql.lit(DAY_MS)}`;
       const { types, more } = await typesToRead(q.tenantId, null);

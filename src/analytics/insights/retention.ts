@@ -66,16 +66,17 @@ export interface Cohort {
 }
 
 /**
- * The cohort matrix. `starts` holds the rows of `event` (from the log's start for first_time,
- * from `from` for recurring, until `to`), `returns` those of `returning` in [from, to); both
- * read with one person interner of `persons` people.
+ * The cohort matrix. `starts` holds the rows of `event` in [from, to), `returns` those of
+ * `returning`; both read with one person interner of `persons` people. For first_time,
+ * `earlier` lists the people who did `event` before `from` (they are in no cohort).
  */
-export function retention(starts: EventColumns, returns: EventColumns, persons: number, q: RetentionQuery): Cohort[] {
+export function retention(starts: EventColumns, returns: EventColumns, persons: number, q: RetentionQuery, earlier: ArrayLike<number> = []): Cohort[] {
   const origin = periodStart(q.from, q.period);
   const P = periodsBetween(q.from, q.to, q.period);
   const inCohort = new Uint8Array(persons * P);
   if (q.type === 'first_time') {
     const first = new Float64Array(persons).fill(Infinity);
+    for (let i = 0; i < earlier.length; i++) first[earlier[i]!] = -Infinity;
     for (let i = 0; i < starts.length; i++) if (starts.time[i]! < first[starts.person[i]!]!) first[starts.person[i]!] = starts.time[i]!;
     for (let p = 0; p < persons; p++) {
       if (first[p]! < origin || first[p]! >= q.to) continue;
