@@ -62,6 +62,7 @@ export const ConfigSchema = Type.Object({
   CONSUMER_BACKOFF_MAX_MS: int(300_000, 1, 'Longest retry delay'),
   ANALYTICS_SESSION_GAP_MINUTES: int(30, 1, 'Inactivity that ends a derived session (events without a sessionId), per person and source app', 24 * 60),
   ANALYTICS_PREDICT_MAX_ORDER: int(3, 1, 'Longest context (previous event types in the session) of the next-action model; replay analytics-predict after a change', 6),
+  MEMORY_RECALL_HALF_LIFE_DAYS: int(30, 1, 'Recall weights a message by 0.5^(age / this many days): after one half-life it needs twice the relevance to rank equal', 36_500),
   CONSUMER_POLL_MS: int(500, 10, 'How often idle consumers look for new events of other processes and for due retries'),
   CONSUMER_LEASE_MS: int(15_000, 100, 'How long a worker holds a consumer partition without renewing; after a crash its partitions move to the other workers when it runs out'),
   STREAM_BUFFER_MAX: int(1000, 10, 'Events buffered per realtime client before it is dropped'),

@@ -31,6 +31,7 @@ import { createMetrics, type Metrics } from './platform/metrics.js';
 import { createBackends, type Backends } from './backends.js';
 import { retrievalFeature, type RetrievalApi } from './rag/retrieval.feature.js';
 import { analyticsFeature } from './analytics/analytics.feature.js';
+import { memoryFeature } from './memory/memory.feature.js';
 import { identityFeature } from './identity/profiles/profiles.feature.js';
 import { statsFeature } from './stats/stats.feature.js';
 import type { FeatureContext, FeatureDefinition, SqlDialect } from './feature.js';
@@ -46,6 +47,7 @@ export const FEATURES: readonly FeatureDefinition<any>[] = [
   identityFeature,
   statsFeature,
   retrievalFeature,
+  memoryFeature,
   analyticsFeature,
 ];
 

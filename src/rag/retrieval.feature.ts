@@ -32,6 +32,11 @@ export interface RetrievalApi {
   generator: Generator;
   index: SearchIndex;
   collections: CollectionsService;
+  /**
+   * Applies one document write (chunk, embed, index; idempotent by event id) the way the indexer
+   * does: for features that feed a collection from their own consumer (memory's chat-messages).
+   */
+  documents: DocumentIndexer;
   search: SearchService;
   answers: AnswerService;
   /**
@@ -102,7 +107,7 @@ export async function createRetrieval(ctx: FeatureContext): Promise<FeatureParts
     privacy: retrievalPrivacy({ repo, index, cache }),
     // Workers rebuild what a change of embedder left stale (the API role does not).
     start: async () => { await reindexStale(); },
-    api: { repo, embedder, generator: ctx.generator, index, collections, search, answers, reindexStale },
+    api: { repo, embedder, generator: ctx.generator, index, collections, documents: documentIndexer, search, answers, reindexStale },
   };
 }
 

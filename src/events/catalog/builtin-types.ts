@@ -54,6 +54,13 @@ export const BUILT_IN_TYPES: readonly BuiltInType[] = [
   def('account_balance.changed', 'finance', 'An account balance changed', obj(['accountId', 'balance'], { accountId: str, balance: num, previousBalance: num, currency: optStr }), about('account', 'accountId')),
   // messaging
   def('message.sent', 'messaging', 'A message was sent (chat, email, notification)', obj(['channel'], { channel: str, messageId: optStr, chatId: optStr, to: optStr, text: optStr })),
+  // memory (src/memory): written by /v1/memory routes; the bounds are those routes' (memory.schemas.ts)
+  def('chat.created', 'messaging', 'A chat was started (its id is this event\'s id)', obj([], { title: { type: 'string', maxLength: 200 } })),
+  def('chat.updated', 'messaging', 'A chat was renamed', obj(['chatId'], { chatId: str, title: { type: ['string', 'null'], maxLength: 200 } }), about('chat', 'chatId')),
+  def('chat.deleted', 'messaging', 'A chat and its messages were deleted', obj(['chatId'], { chatId: str }), about('chat', 'chatId')),
+  def('message.created', 'messaging', 'A message was added to a chat (its id is this event\'s id)', obj(['chatId', 'role', 'content'], {
+    chatId: str, role: { enum: ['user', 'assistant', 'system', 'tool'] }, content: { type: 'string', minLength: 1, maxLength: 32_000 }, metadata: { type: 'object', maxProperties: 32 },
+  }), about('chat', 'chatId')),
   def('sequence.step_executed', 'messaging', 'A step of an outreach sequence ran', obj(['sequenceId', 'step'], { sequenceId: str, step: { type: 'integer' }, contactId: optStr }), about('sequence', 'sequenceId')),
   def('autopilot.action_executed', 'messaging', 'An autopilot executed an action', obj(['action'], { action: str, target: optStr, result: optStr })),
   // workflows
