@@ -15,7 +15,7 @@ export interface EventsQuery {
   to: number;
   /** An earlier end for some of the types (type → end, ms), e.g. a funnel's first step. */
   until?: Readonly<Record<string, number>>;
-  /** At most this many rows; past it the earliest are kept and the columns say `truncated`. */
+  /** At most this many rows: types are read in name order, each its earliest rows, until the cap (then `truncated`). */
   limit: number;
   /**
    * Interners shared by the reads of one answer, so ids agree across them. With `sessions` the
