@@ -1,6 +1,6 @@
 /**
  * Funnels over people (pure). Per person, one attempt counts: the one that reaches the most steps,
- * the earliest (by its first step's time) among those. Definitions (docs/analytics-insights.md):
+ * the earliest (by its first step's time) among those. Definitions (docs/analytics.md, "Tenant insights"):
  *
  * - ordered: step k is reached when there are distinct events at t1 ≤ t2 ≤ … ≤ tk, step i's type
  *   at ti, with tk − t1 ≤ the window and t1 in [from, to]; other events may come between them.

@@ -3,7 +3,7 @@
  * and an overview, over the `analytics_events` projection (a moment behind the log). Admins
  * only (members and ingest keys 403); every read takes the tenant from the principal. Each
  * answer reads at most MAX_ROWS rows (then says `truncated`) and refuses ranges past its bounds.
- * Definitions: docs/analytics-insights.md.
+ * Definitions: docs/analytics.md ("Tenant insights").
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
