@@ -10,18 +10,19 @@
  * nothing about chats that are not theirs, not even that an id exists. Naming another user
  * in `userId` is a 403 AUTH_FORBIDDEN_USER (scopedUser), as everywhere in the API.
  */
+import { partitionOf } from '../events/consumers/partitions.js';
 import type { IngestService } from '../events/ingest/ingest.service.js';
 import type { Principal } from '../identity/principal.js';
 import { AppError } from '../platform/errors.js';
 import type { Store } from '../ports/store.port.js';
-import { CHAT_CREATED, CHAT_DELETED, CHAT_UPDATED, MESSAGE_CREATED } from './memory.consumer.js';
+import { CHAT_CREATED, CHAT_DELETED, CHAT_UPDATED, MEMORY_CONSUMER, MEMORY_ORDER, MESSAGE_CREATED } from './memory.consumer.js';
 import type { NewMessage } from './memory.schemas.js';
 import type { Chat, MemoryStore } from './memory.store.js';
 
 export interface ChatsServiceDeps {
   store: MemoryStore;
   /** The backbone store: the log, for chats accepted but not yet projected. */
-  log: Pick<Store, 'events'>;
+  log: Pick<Store, 'events' | 'positions'>;
   ingest: IngestService;
 }
 
@@ -39,10 +40,17 @@ export class ChatsService {
     return chat;
   }
 
-  /** A chat whose creation the log holds but the consumer has not applied yet. */
+  /**
+   * A chat whose creation the log holds but the consumer has not applied yet. Once the consumer's
+   * partition is past the event, the row is the answer: missing means gone (its user was erased).
+   */
   async #accepted(tenantId: string, chatId: string): Promise<Chat | undefined> {
     const event = await this.deps.log.events.get(tenantId, chatId);
     if (!event || event.type !== CHAT_CREATED || event.userId === null) return undefined;
+    const partition = partitionOf(MEMORY_ORDER, event);
+    const position = (await this.deps.log.positions.list(MEMORY_CONSUMER)).find((p) => p.partition === partition)?.position ?? 0;
+    // Applied meanwhile (the row was read before), or applied and erased since: the row decides.
+    if (event.seq <= position) return this.deps.store.getChat(tenantId, chatId);
     const title = (event.data as { title?: unknown } | null)?.title;
     return { tenantId, id: event.id, userId: event.userId, title: typeof title === 'string' ? title : null, createdAt: event.time, updatedAt: event.time, deletedAt: null };
   }

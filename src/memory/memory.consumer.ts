@@ -24,6 +24,8 @@ export const CHAT_UPDATED = 'chat.updated';
 export const CHAT_DELETED = 'chat.deleted';
 export const MESSAGE_CREATED = 'message.created';
 export const MEMORY_TYPES = [CHAT_CREATED, CHAT_UPDATED, CHAT_DELETED, MESSAGE_CREATED];
+/** How the consumer is partitioned (the routes compute an event's partition with it). */
+export const MEMORY_ORDER = { orderBy: 'userId' } as const;
 
 /** Message ids read per step of a deletion. */
 const DELETE_PAGE = 500;
@@ -95,7 +97,7 @@ export function memoryConsumer(deps: MemoryConsumerDeps): ConsumerDefinition {
     description: 'Keeps chats and messages (GET /v1/memory/chats) and the chat-messages collection (recall) in step with chat and message events',
     types: MEMORY_TYPES,
     delivery: 'durable',
-    orderBy: 'userId',
+    ...MEMORY_ORDER,
     async handle(event) {
       // Chats belong to a user: events without one describe no chat.
       if (event.userId === null) return;
