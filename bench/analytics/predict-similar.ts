@@ -79,6 +79,36 @@ async function main(): Promise<void> {
     };
     const predict = await latency((u) => `/v1/analytics/users/${u}/predict?k=3`);
     const similar = await latency((u) => `/v1/analytics/users/${u}/similar?limit=10`);
+    // The similar route's parts alone: the index's nearest-neighbour search and the rows read.
+    const { sqlSimilarStore } = await import('../../src/analytics/similar/similar.sql.js');
+    const similarStore = sqlSimilarStore(db);
+    const part = async (work: (userId: string) => Promise<unknown>) => {
+      const times: number[] = [];
+      for (let i = 0; i < SAMPLES; i += 1) {
+        const userId = persons[Math.floor(random() * persons.length)]!;
+        const started = performance.now();
+        await work(userId);
+        times.push(performance.now() - started);
+      }
+      times.sort((a, b) => a - b);
+      return `p50 ${ms(quantile(times, 0.5))}, p95 ${ms(quantile(times, 0.95))}`;
+    };
+    const rows = await part(async (u) => similarStore.persons(tenantId, [u]));
+    const search = await part(async (u) => {
+      const [self] = await similarStore.persons(tenantId, [u]);
+      return app.backends.searchIndex.search({ tenantId, collection: '_people', query: '', vector: self!.vector, mode: 'dense', limit: 11 });
+    });
+    const { rank } = await import('../../src/analytics/similar/similar.rank.js');
+    const { intentsFrom } = await import('../../src/analytics/similar/similar.part.js');
+    const intents = intentsFrom(app.features.categorizer as Parameters<typeof intentsFrom>[0]);
+    const ranking = (withIntents: boolean) => part(async (u) => {
+      const [self] = await similarStore.persons(tenantId, [u]);
+      const hits = await app.backends.searchIndex.search({ tenantId, collection: '_people', query: '', vector: self!.vector, mode: 'dense', limit: withIntents ? 16 : 11 });
+      const candidates = await similarStore.persons(tenantId, hits.map((h) => h.documentId));
+      return rank(self!, candidates, 10, withIntents ? intents : undefined);
+    });
+    const ranked = await ranking(false);
+    const rankedWithIntents = intents ? await ranking(true) : 'no categorizer';
     const rss = Math.round(process.memoryUsage().rss / 2 ** 20);
     console.log([
       `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version};`,
@@ -90,6 +120,8 @@ async function main(): Promise<void> {
       ...lines,
       `| \`GET …/predict?k=3\`, ${SAMPLES} random persons | p50 ${ms(predict.p50)}, p95 ${ms(predict.p95)}, p99 ${ms(predict.p99)}, max ${ms(predict.max)}; non-200: ${predict.failures} |`,
       `| \`GET …/similar?limit=10\`, ${SAMPLES} random persons | p50 ${ms(similar.p50)}, p95 ${ms(similar.p95)}, p99 ${ms(similar.p99)}, max ${ms(similar.max)}; non-200: ${similar.failures} |`,
+      `| similar, its parts: the person's row / row + index search of 11 | ${rows} / ${search} |`,
+      `| similar, its parts: + candidates' rows and ranking, without / with the categorizer's intents | ${ranked} / ${rankedWithIntents} |`,
       `| process RSS at the end | ${rss} MB |`,
     ].join('\n'));
   } finally {

@@ -20,8 +20,11 @@ import { sharedOf } from './similar.vector.js';
 
 /** Shared keys named per kind and result. */
 export const SHARED_PER_KIND = 5;
-/** Candidates taken from the index beyond `limit`, for the ranking with intents to reorder. */
-export const EXTRA_CANDIDATES = 10;
+/**
+ * Candidates taken from the index beyond `limit` for the ranking with intents to reorder (each
+ * costs one read of the categorizer; without intents the index's order is the ranking's).
+ */
+export const EXTRA_CANDIDATES = 5;
 
 const Params = Type.Object({ userId: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }) });
 const SharedKey = Type.Object({
@@ -55,7 +58,7 @@ export async function similarRoutes(fastify: FastifyInstance, options: SimilarRo
     const { limit } = request.query;
     const [self] = await options.store.persons(tenantId, [userId]);
     if (!self) throw new AppError('NOT_FOUND', { detail: `no behaviour recorded for user ${userId} (yet)` });
-    const hits = await options.index.search({ tenantId, collection: PEOPLE_COLLECTION, query: '', vector: self.vector, mode: 'dense', limit: limit + EXTRA_CANDIDATES + 1 });
+    const hits = await options.index.search({ tenantId, collection: PEOPLE_COLLECTION, query: '', vector: self.vector, mode: 'dense', limit: limit + (options.intents ? EXTRA_CANDIDATES : 0) + 1 });
     // Only persons the projection still holds (an erased one may linger in the index until its delete went through).
     const candidates = await options.store.persons(tenantId, hits.map((h) => h.documentId).filter((id) => id !== userId));
     const ranked = await rank(self, candidates, limit, options.intents);
