@@ -5,6 +5,7 @@
  * `memory` consumer rebuilds the chat-messages collection with the same results.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/identity/keys.service.js';
 import { recencyWeight } from '../../src/memory/recall.service.js';
 import { eventually, type TestApp } from '../helpers/app.js';
 import { memoryCaughtUp, STORES, startMemoryApp } from '../helpers/memory-app.js';
@@ -131,6 +132,24 @@ describe.each(STORES)('memory recall on %s', (kind) => {
       expect(older.score / hits[0]!.score).toBeCloseTo(0.25, 2);
       expect(recencyWeight(60 * DAY, 30 * DAY)).toBeCloseTo(0.25, 10);
       expect(recencyWeight(-DAY, 30 * DAY)).toBe(1);
+    });
+
+    it('adopts a chat-messages collection made earlier from the bare template, and feeds it again', async () => {
+      const store = t.app.backends.store;
+      const { tenant } = await store.tenants.ensure(`memory-bare-${kind}`);
+      const admin = (await createApiKey(store, { tenantId: tenant.id, role: 'admin' })).key;
+      const bare = await t.call('POST', '/v1/collections', { name: 'chat-messages', template: 'chat-messages' }, admin);
+      expect(bare.statusCode, bare.body).toBe(201);
+      const chat = (await t.call('POST', '/v1/memory/chats', { userId: 'hal' }, admin)).json().id;
+      const first = (await t.call('POST', `/v1/memory/chats/${chat}/messages`, { role: 'user', content: 'the axolotl tank needs cleaning' }, admin)).json().id;
+      const found = await eventually(async () => {
+        const res = await t.call('POST', '/v1/memory/search', { userId: 'hal', query: 'axolotl tank', from: new Date(Date.now() - DAY).toISOString() }, admin);
+        return res.statusCode === 200 && res.json().items.length > 0 ? res.json().items : null;
+      });
+      expect(found.map((h: Hit) => h.messageId)).toEqual([first]);
+      const settings = (await t.call('GET', '/v1/collections/chat-messages', undefined, admin)).json();
+      expect(settings.metadata).toMatchObject({ chatId: 'string', userId: 'string', role: 'string', createdAt: 'number' });
+      expect(settings.textFields).toContain('content');
     });
 
     it('a replay of the memory consumer rebuilds the chat-messages collection with the same recall', async () => {
