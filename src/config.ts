@@ -91,6 +91,12 @@ export const ConfigSchema = Type.Object({
   OPENAI_API_KEY: Type.Optional(Type.String()),
   OPENAI_CHAT_MODEL: Type.String({ default: 'gpt-4o-mini' }),
   PROVIDER_TIMEOUT_MS: int(15_000, 100, 'Timeout for one call to a remote provider'),
+  CATEGORIZER: Type.Union([Type.Literal('embedding'), Type.Literal('llm')], {
+    default: 'embedding',
+    description: 'How the categorizer classifies events no rule decides: embedding = zero-shot against the labels with EMBEDDER; llm = the GENERATOR (must be openai), falling back to the embedding result',
+  }),
+  CATEGORIZER_THRESHOLD: Type.Number({ default: 0.35, minimum: 0, maximum: 1, description: 'Confidence below which the categorizer answers `unknown` (tenants may set their own)' }),
+  CATEGORIZER_LLM_BATCH: int(20, 1, 'Events the LLM classifier puts in one prompt', 100),
 });
 
 export type Config = Readonly<Static<typeof ConfigSchema>>;
@@ -125,6 +131,7 @@ export function loadConfig(overrides: Partial<Record<ConfigKey, unknown>> = {}, 
   }
   const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw)) as Record<string, unknown>;
   problems.push(...describeSchemaErrors(withDefaults, raw));
+  if (withDefaults.CATEGORIZER === 'llm' && withDefaults.GENERATOR !== 'openai') problems.push('CATEGORIZER: llm needs GENERATOR=openai (an OpenAI-compatible chat model)');
   if (problems.length > 0) {
     throw new AppError('CONFIG_INVALID', { detail: `Invalid configuration:\n  ${problems.join('\n  ')}`, details: { problems } });
   }

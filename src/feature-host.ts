@@ -4,7 +4,8 @@
  * privacy hooks, start and close).
  */
 import type { ConsumerRegistry } from './events/consumers/consumer.registry.js';
-import type { FeatureContext, FeatureDefinition, FeatureParts, FeatureRoutes, SqlDialect } from './feature.js';
+import type { EventAnnotations } from './events/events.schemas.js';
+import type { EventAnnotator, FeatureContext, FeatureDefinition, FeatureParts, FeatureRoutes, SqlDialect } from './feature.js';
 import type { PrivacyRegistry } from './identity/privacy.registry.js';
 import type { FeatureMigrations } from './ports/store.port.js';
 
@@ -51,6 +52,17 @@ export class FeatureHost {
   routes(): FeatureRoutes[] {
     return this.#features.flatMap((f) => f.parts.routes ?? []);
   }
+
+  /** Every feature's annotations of events, merged per event (features in list order). */
+  readonly annotateEvents: EventAnnotator = async (tenantId, eventIds) => {
+    const merged = new Map<string, EventAnnotations>();
+    if (eventIds.length === 0) return merged;
+    for (const { parts } of this.#features) {
+      if (!parts.annotateEvents) continue;
+      for (const [id, fields] of await parts.annotateEvents(tenantId, eventIds)) merged.set(id, { ...merged.get(id), ...fields });
+    }
+    return merged;
+  };
 
   /** Feature name → the api its setup returned (for the CLI and tests). */
   apis(): Record<string, unknown> {

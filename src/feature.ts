@@ -10,6 +10,7 @@ import type { Kysely, Migration } from 'kysely';
 import type { Config } from './config.js';
 import type { CatalogService } from './events/catalog/catalog.service.js';
 import type { ConsumerDefinition } from './events/consumers/consumer.registry.js';
+import type { EventAnnotations } from './events/events.schemas.js';
 import type { IngestService } from './events/ingest/ingest.service.js';
 import type { ReplayService } from './events/replay.service.js';
 import type { Authenticator } from './identity/authenticator.js';
@@ -72,11 +73,19 @@ export interface FeatureContext {
   featureApi<T>(name: string): T | undefined;
 }
 
+/**
+ * What a feature adds to events as the events API shows them (`GET /v1/events`, `/v1/events/{id}`),
+ * by event id; events it knows nothing of are absent. Called once per page, with its event ids.
+ */
+export type EventAnnotator = (tenantId: string, eventIds: string[]) => Promise<Map<string, EventAnnotations>>;
+
 /** What a feature's `setup` returns; `api` is what other code (CLI, tests) may call on it. */
 export interface FeatureParts<Api = unknown> {
   consumers?: ConsumerDefinition[];
   routes?: FeatureRoutes[];
   privacy?: PrivacyHooks;
+  /** Fields the feature adds to events in the events API (declared in EventAnnotationsSchema). */
+  annotateEvents?: EventAnnotator;
   /** Runs when the process starts its workers (e.g. rebuilds owed by a configuration change). */
   start?(): Promise<void>;
   close?(): Promise<void>;

@@ -32,6 +32,7 @@ import { createBackends, type Backends } from './backends.js';
 import { retrievalFeature, type RetrievalApi } from './rag/retrieval.feature.js';
 import { analyticsFeature } from './analytics/analytics.feature.js';
 import { memoryFeature } from './memory/memory.feature.js';
+import { categorizerFeature } from './categorizer/categorizer.feature.js';
 import { identityFeature } from './identity/profiles/profiles.feature.js';
 import { statsFeature } from './stats/stats.feature.js';
 import type { FeatureContext, FeatureDefinition, SqlDialect } from './feature.js';
@@ -48,6 +49,7 @@ export const FEATURES: readonly FeatureDefinition<any>[] = [
   statsFeature,
   retrievalFeature,
   memoryFeature,
+  categorizerFeature,
   analyticsFeature,
 ];
 
@@ -146,7 +148,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     config, logger, metrics, authenticator, tracker, health, beforeScrape: updateLag, rateLimitRedis: backends.redis ?? undefined,
     features: [
       { plugin: ingestRoutes, options: { ingest, batchMaxEvents: config.BATCH_MAX_EVENTS, batchMaxBytes: config.BATCH_MAX_BYTES } },
-      { plugin: operationsRoutes, options: { store, registry, status, replay } },
+      { plugin: operationsRoutes, options: { store, registry, status, replay, annotate: featureHost.annotateEvents } },
       { plugin: catalogRoutes, options: { catalog } },
       { plugin: identityRoutes, options: { store, authenticator } },
       { plugin: realtimeRoutes, options: { hub, store, bufferMax: config.STREAM_BUFFER_MAX, bufferMaxBytes: config.STREAM_BUFFER_MAX_BYTES, maxPerPrincipal: config.STREAM_MAX_PER_PRINCIPAL, maxPerTenant: config.STREAM_MAX_PER_TENANT, heartbeatMs: config.STREAM_HEARTBEAT_MS } },

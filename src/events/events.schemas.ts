@@ -67,6 +67,20 @@ export const BatchResultSchema = Type.Object({
   })),
 });
 
+/** How the categorizer classified an event (docs/categorizer.md); absent until it has. */
+export const EventIntentSchema = Type.Object({
+  intent: Type.String({ description: 'A label name of the tenant, the sender\'s or a rule\'s intent, or `unknown`' }),
+  category: Type.String(),
+  confidence: Type.Number({ minimum: 0, maximum: 1 }),
+  method: Type.Union([Type.Literal('sender'), Type.Literal('rule'), Type.Literal('embedding'), Type.Literal('llm')]),
+});
+
+/** What features add to an event in the events API (FeatureParts.annotateEvents); each field is absent until its feature has it. */
+export const EventAnnotationsSchema = Type.Object({
+  intent: Type.Optional(EventIntentSchema),
+});
+export type EventAnnotations = Static<typeof EventAnnotationsSchema>;
+
 export const EventSchema = Type.Object({
   id: Type.String(),
   specversion: Type.Literal('1.0'),
@@ -84,6 +98,7 @@ export const EventSchema = Type.Object({
     description: 'Role of the key or token that sent the event (set by the server); null for events stored before it was recorded',
   }),
   data: Type.Unknown(),
+  ...EventAnnotationsSchema.properties,
 }, { $id: 'Event' });
 
 export const DeliverySchema = Type.Object({

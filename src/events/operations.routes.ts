@@ -10,7 +10,7 @@ import type { Delivery, EventRecord, EventSelection } from '../ports/events.type
 import type { Store } from '../ports/store.port.js';
 import type { ConsumerRegistry } from './consumers/consumer.registry.js';
 import type { ConsumerStatus } from './consumers/consumer-status.js';
-import { ConsumerSchema, DeliverySchema, EventListQuerySchema, EventSchema, ReplayBodySchema } from './events.schemas.js';
+import { ConsumerSchema, DeliverySchema, EventListQuerySchema, EventSchema, ReplayBodySchema, type EventAnnotations } from './events.schemas.js';
 import type { ReplayService } from './replay.service.js';
 
 export interface OperationsRoutesOptions {
@@ -18,6 +18,8 @@ export interface OperationsRoutesOptions {
   registry: ConsumerRegistry;
   status: ConsumerStatus;
   replay: ReplayService;
+  /** What the features add to the events shown (FeatureHost.annotateEvents); none when absent. */
+  annotate?: (tenantId: string, eventIds: string[]) => Promise<Map<string, EventAnnotations>>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -49,6 +51,8 @@ function toSelection(input: { from?: string; to?: string; types?: string[]; user
 export async function operationsRoutes(fastify: FastifyInstance, options: OperationsRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { store, status, replay } = options;
+  const annotate = async (tenantId: string, events: EventRecord[]) =>
+    (options.annotate && events.length > 0 ? options.annotate(tenantId, events.map((e) => e.id)) : new Map<string, EventAnnotations>());
 
   app.get('/events', {
     schema: {
@@ -64,7 +68,8 @@ export async function operationsRoutes(fastify: FastifyInstance, options: Operat
       ...toSelection({ from: q.from, to: q.to, types, userId }),
       deliveryStatus: q.status, consumer: q.consumer, cursor: q.cursor, limit: q.limit,
     });
-    return { items: page.items.map(eventToJson), nextCursor: page.nextCursor };
+    const notes = await annotate(request.principal.tenant.id, page.items);
+    return { items: page.items.map((e) => ({ ...eventToJson(e), ...notes.get(e.id) })), nextCursor: page.nextCursor };
   });
 
   app.get('/events/:id', {
@@ -78,7 +83,8 @@ export async function operationsRoutes(fastify: FastifyInstance, options: Operat
     const member = request.principal.role === 'member';
     if (!event || (member && event.userId !== request.principal.userId)) throw new AppError('NOT_FOUND', { detail: `no event ${id}` });
     const deliveries = member ? [] : await status.forEvent(event);
-    return { ...eventToJson(event), deliveries: deliveries.map(deliveryToJson) };
+    const notes = await annotate(event.tenantId, [event]);
+    return { ...eventToJson(event), ...notes.get(event.id), deliveries: deliveries.map(deliveryToJson) };
   });
 
   app.get('/consumers', {
