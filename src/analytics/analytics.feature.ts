@@ -4,6 +4,7 @@
  * `setup` joins them, so adding a part is one line here. Rows carry the person's id, so a person
  * is erased or exported with index lookups.
  */
+import type { CategorizerApi } from '../categorizer/intents.port.js';
 import { defineFeature, type FeatureContext, type FeatureParts, type PrivacyHooks } from '../feature.js';
 import { analyticsMigrations } from './analytics.migrations.js';
 import { analyticsRoutes } from './analytics.routes.js';
@@ -18,10 +19,11 @@ import type { SessionsStore } from './sessions/sessions.store.js';
 /** One part of the analytics feature: what `FeatureParts` holds, without `api`. */
 export type AnalyticsPart = Omit<FeatureParts, 'api'>;
 
-function sessionsPart({ config, store }: FeatureContext, sessions: SessionsStore): AnalyticsPart {
+function sessionsPart({ config, store, featureApi }: FeatureContext, sessions: SessionsStore): AnalyticsPart {
+  const intents = featureApi<CategorizerApi>('categorizer');
   return {
     consumers: [sessionsConsumer(sessions, config.ANALYTICS_SESSION_GAP_MINUTES * 60_000)],
-    routes: [{ plugin: analyticsRoutes, options: { sessions } }, { plugin: journeyRoutes, options: { sessions, events: store.events } }],
+    routes: [{ plugin: analyticsRoutes, options: { sessions, ...(intents ? { intents } : {}) } }, { plugin: journeyRoutes, options: { sessions, events: store.events } }],
     privacy: {
       eraseUser: (tenantId, userId) => sessions.erasePerson(tenantId, userId),
       exportUser: async (tenantId, userId) => ({ ...(await sessions.exportPerson(tenantId, userId)) }),

@@ -14,6 +14,7 @@ import { AppError } from '../platform/errors.js';
 import { MAX_ID_LENGTH } from '../platform/ids.js';
 import { behavior, clockOf } from './behavior.js';
 import { DAY_MS, engagement } from './engagement.js';
+import type { CategorizerApi } from '../categorizer/intents.port.js';
 import type { SessionsStore } from './sessions/sessions.store.js';
 
 /** Sessions read for one engagement answer (two periods); a person with more gets `truncated`. */
@@ -36,7 +37,13 @@ const Session = Type.Object({
   exitType: Type.String(),
 });
 
-export async function analyticsRoutes(fastify: FastifyInstance, options: { sessions: SessionsStore }): Promise<void> {
+export interface AnalyticsRoutesOptions {
+  sessions: SessionsStore;
+  /** The categorizer's intents, when that feature runs. */
+  intents?: Pick<CategorizerApi, 'intentsOf'>;
+}
+
+export async function analyticsRoutes(fastify: FastifyInstance, options: AnalyticsRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/analytics/users/:userId/sessions', {
@@ -108,6 +115,7 @@ export async function analyticsRoutes(fastify: FastifyInstance, options: { sessi
         200: Type.Object({
           userId: Type.String(), days: Type.Integer(), tz: Type.String(), from: Type.String({ format: 'date-time' }), events: Type.Integer(),
           types: Type.Array(Share), categories: Type.Array(Share), sourceApps: Type.Array(Share),
+          intents: Type.Array(Share, { description: 'the categorizer\'s intents, shares of the events it has categorised' }),
           hourOfDay: Type.Array(Type.Integer(), { minItems: 24, maxItems: 24 }), dayOfWeek: Type.Array(Type.Integer(), { minItems: 7, maxItems: 7, description: 'Monday first' }),
           sessions: Type.Integer(), typicalSessionSeconds: Type.Number({ description: 'median length of the sessions that started in the period' }),
           truncated: Type.Boolean({ description: `true when the period holds more than ${BEHAVIOR_EVENTS_MAX} of the person's events (the newest are counted)` }),
@@ -126,7 +134,13 @@ export async function analyticsRoutes(fastify: FastifyInstance, options: { sessi
     const events = await options.sessions.personEvents(tenantId, actors, { from, newestFirst: true, limit: BEHAVIOR_EVENTS_MAX + 1 });
     const truncated = events.length > BEHAVIOR_EVENTS_MAX;
     const spans = await options.sessions.spans(tenantId, actors, from, Date.now() + 1, ENGAGEMENT_SESSIONS_MAX);
-    const counted = events.slice(0, BEHAVIOR_EVENTS_MAX).map((e) => ({ ...e, sourceApp: e.sourceApp === '' ? null : e.sourceApp }));
+    const kept = events.slice(0, BEHAVIOR_EVENTS_MAX);
+    const intents = options.intents ? await options.intents.intentsOf(tenantId, kept.map((e) => e.eventId)) : new Map<string, { intent: string; category: string }>();
+    const counted = kept.map((e) => {
+      const found = intents.get(e.eventId);
+      // The categorizer's category stands where the sender gave none (it keeps the sender's otherwise).
+      return { type: e.type, time: e.time, sourceApp: e.sourceApp === '' ? null : e.sourceApp, category: found?.category ?? e.category, ...(found ? { intent: found.intent } : {}) };
+    });
     return { userId, days, tz, from: new Date(from).toISOString(), ...behavior(counted, spans, clock), truncated };
   });
 }

@@ -134,6 +134,14 @@ describe('analytics: sessions and engagement of a person', () => {
       expect((await t.call('GET', `/v1/analytics/users/alice/behavior?${query}`)).statusCode, query).toBe(400);
     }
     expect((await t.call('GET', '/v1/analytics/users/alice/behavior', undefined, bob)).statusCode).toBe(403);
+    // Once the categorizer has given the five events an intent, their shares are listed.
+    const intents = async () => (await t.call('GET', '/v1/analytics/users/alice/behavior?days=7')).json().intents as Array<{ key: string; count: number; share: number }>;
+    await eventually(async () => (await intents()).reduce((n, i) => n + i.count, 0) === 5);
+    const listed = await intents();
+    expect(listed.every((i) => typeof i.key === 'string' && i.share === Math.round((i.count / 5) * 10_000) / 10_000)).toBe(true);
+    const stored = (await t.call('GET', '/v1/events?userId=alice&limit=10')).json().items.map((e: { intent?: { intent: string } }) => e.intent?.intent);
+    expect(listed.map((i) => [i.key, i.count])).toEqual(
+      [...new Set(stored)].map((key) => [key, stored.filter((k: string) => k === key).length]).sort((a, b) => (b[1] as number) - (a[1] as number) || String(a[0]).localeCompare(String(b[0]))));
   });
 
   it('lets a member read only their own analytics', async () => {
