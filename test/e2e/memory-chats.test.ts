@@ -148,6 +148,7 @@ describe.each(STORES)('memory chats on %s', (kind) => {
         ['POST', `/v1/memory/chats/${chat}/messages`, { role: 'user', content: 'x', metadata: { nested: { deep: 1 } } }],
         ['POST', `/v1/memory/chats/${chat}/messages`, { role: 'user', content: 'x', metadata: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, i])) }],
         ['POST', '/v1/memory/chats', { title: 'no user for an admin' }],
+        ['GET', '/v1/memory/chats', undefined],
         ['POST', '/v1/memory/chats', { userId: 'hostile', title: 't'.repeat(201) }],
         ['PATCH', `/v1/memory/chats/${chat}`, { title: 'x', userId: 'someone' }],
         ['GET', '/v1/memory/chats?userId=hostile&cursor=not-a-cursor', undefined],
