@@ -6,7 +6,9 @@ is an option to measure, not a default"). Reads a loaded data directory of bench
 insights the bench measures over HTTP: an ordered 3-step funnel within 14 days over 30 days,
 first-time weekly retention over 8 weeks, 5-step paths from a type over 7 days (top 50 edges),
 daily trends of two types over 30 days, and the overview's per-day events, people and sessions
-over 30 days. Each query runs with a rotating definition, as the HTTP bench does.
+over 30 days. Each query runs with a rotating definition, as the HTTP bench does. The funnel
+counts what the server counts; the others compute the same aggregates in SQL (trends checked
+against the server: the same counts and people).
 
 In-process query time only (no HTTP, no JSON); the copy's time is reported beside it. Not part of
 the npm scripts: it needs Python 3 with the duckdb package (`pip install duckdb`).
@@ -67,13 +69,16 @@ def funnel(i):
     to = now_ms - (i * 997) % 60_000
     frm = to - 30 * DAY
     w = 14 * DAY
-    # Per person, the earliest first step in range, then each next step at or after the previous
-    # one within the window from the first (the server counts the attempt that goes furthest).
+    # The server's ordered funnel: per person the attempt that goes furthest. For each first-step
+    # event in range, the earliest next step at or after it (an ASOF join) is the best choice, so
+    # the deepest attempt is the max over the first-step events (checked against the server's
+    # answer on the 1M log: the same 7,639 / 5,260 / 3,734 people).
     return db.execute("""
-      with s1 as (select person, min(time) t1 from ev where type = $a and time >= $frm and time <= $to group by person),
-      s2 as (select s1.person, s1.t1, min(e.time) t2 from s1 join ev e on e.person = s1.person and e.type = $b and e.time >= s1.t1 and e.time <= s1.t1 + $w group by all),
-      s3 as (select s2.person from s2 join ev e on e.person = s2.person and e.type = $c and e.time >= s2.t2 and e.time <= s2.t1 + $w group by all)
-      select (select count(*) from s1), (select count(*) from s2), (select count(*) from s3)""",
+      with a as (select person, time t1 from ev where type = $a and time >= $frm and time <= $to),
+      b as (select a.person, a.t1, e.time t2 from a asof left join (select person, time from ev where type = $b) e on e.person = a.person and e.time >= a.t1),
+      c as (select b.person, b.t1, b.t2, e.time t3 from b asof left join (select person, time from ev where type = $c) e on e.person = b.person and e.time >= b.t2),
+      d as (select person, max(case when t2 is null or t2 > t1 + $w then 1 when t3 is null or t3 > t1 + $w then 2 else 3 end) d from c group by person)
+      select count(*), count(*) filter (d >= 2), count(*) filter (d >= 3) from d""",
                       {'a': a, 'b': b, 'c': c, 'frm': frm, 'to': to, 'w': w}).fetchall()
 
 

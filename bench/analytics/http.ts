@@ -83,7 +83,11 @@ export async function sendAll(base: string, key: string, requests: ReadonlyArray
   return { seconds: (performance.now() - started) / 1000, requests: Math.min(next - connections, requests.length), events, rejected, firstRejection, latency: distribution(times) };
 }
 
-export interface Sampled extends Distribution { statuses: Record<string, number>; firstError: string | null; seconds: number }
+/**
+ * `statuses` counts every answer's status; a 404 NOT_FOUND (a person the endpoint knows nothing
+ * about, e.g. similar people for one with no behaviour yet) is an answer, not an error: `notFound`.
+ */
+export interface Sampled extends Distribution { statuses: Record<string, number>; notFound: number; firstError: string | null; seconds: number }
 
 /**
  * GETs `path()` (a new path per request) from `concurrency` loops until `maxRequests` answers
@@ -93,6 +97,7 @@ export async function sample(base: string, key: string, path: () => string, conc
   const times: number[] = [];
   const statuses: Record<string, number> = {};
   let firstError: string | null = null;
+  let notFound = 0;
   let issued = 0;
   const started = performance.now();
   const deadline = started + maxSeconds * 1000;
@@ -103,9 +108,10 @@ export async function sample(base: string, key: string, path: () => string, conc
       const answer = await call(base, 'GET', p, key);
       times.push(answer.ms);
       statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
-      if (answer.status >= 300) firstError ??= `${answer.status} ${p}: ${answer.body.slice(0, 300)}`;
+      if (answer.status === 404 && answer.body.includes('"code":"NOT_FOUND"')) notFound += 1;
+      else if (answer.status >= 300) firstError ??= `${answer.status} ${p}: ${answer.body.slice(0, 300)}`;
     }
   }
   await Promise.all(Array.from({ length: concurrency }, loop));
-  return { ...distribution(times), statuses, firstError, seconds: (performance.now() - started) / 1000 };
+  return { ...distribution(times), statuses, notFound, firstError, seconds: (performance.now() - started) / 1000 };
 }

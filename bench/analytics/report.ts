@@ -107,7 +107,7 @@ export function figuresMarkdown(f: Figures): string {
     ...f.endpoints.map((e) => {
       const cells = concurrencies.map((c) => {
         const r = e.runs.find((x) => x.concurrency === c);
-        return r ? `${ms(r.p50)} / ${ms(r.p95)} / ${ms(r.p99)} (${r.n})` : '';
+        return r ? `${ms(r.p50)} / ${ms(r.p95)} / ${ms(r.p99)} (${r.n}${r.notFound ? `, ${r.notFound} × 404` : ''})` : '';
       });
       const first = e.firstMs === null ? '' : `${ms(e.firstMs)} ms${e.firstStatus !== 200 ? ` (${e.firstStatus})` : ''}`;
       return `| ${e.scope === 'user' ? `users/:userId/${e.name}` : e.name} | < ${e.goalP95Ms} ms | ${first} | ${cells.join(' | ')} | ${verdict(e)} |`;

@@ -194,9 +194,9 @@ async function measure(server: AnalyticsServer, endpoint: Endpoint): Promise<End
     const maxRequests = Number(user ? values['user-requests'] : values['tenant-requests']) * (concurrency > 1 ? 2 : 1);
     const result: Sampled = await sample(server.url, server.adminKey, endpoint.path, concurrency, maxRequests, Number(user ? values.seconds : values['tenant-seconds']));
     base.runs.push({ concurrency, ...result });
-    const ok = Object.entries(result.statuses).filter(([s]) => Number(s) < 300).reduce((a, [, n]) => a + n, 0);
+    const ok = Object.entries(result.statuses).filter(([s]) => Number(s) < 300).reduce((a, [, n]) => a + n, 0) + result.notFound;
     log(`${endpoint.name.padEnd(12)} c=${concurrency}: p50 ${ms(result.p50)} ms, p95 ${ms(result.p95)} ms, p99 ${ms(result.p99)} ms, max ${ms(result.max)} ms `
-      + `(${result.n} requests in ${result.seconds.toFixed(1)} s, ${ok} 2xx${result.firstError ? `; first error: ${result.firstError}` : ''}) `
+      + `(${result.n} requests in ${result.seconds.toFixed(1)} s, ${ok - result.notFound} 2xx${result.notFound > 0 ? `, ${result.notFound} 404 not found` : ''}${result.firstError ? `; first error: ${result.firstError}` : ''}) `
       + `goal p95 < ${endpoint.goalP95Ms} ms: ${result.p95 < endpoint.goalP95Ms && ok === result.n ? 'met' : 'MISSED'}`);
   }
   return base;
