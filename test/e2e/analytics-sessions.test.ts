@@ -5,7 +5,7 @@
  * the ingest key nothing), bad input answered 400, a rebuild by replay that ends with the same
  * sessions, and a person's erase and export through the privacy registry.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApiKey } from '../../src/identity/keys.service.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -15,6 +15,11 @@ let t: TestApp;
 let alice: string;
 let bob: string;
 let otherAdmin: string;
+// The events sit at noon (UTC) of the last days and the figures count UTC days up to now: the
+// file runs on a clock at 18:00 UTC of the real day (the app runs in this process), so the
+// answers do not depend on the hour the suite runs at. Only Date is faked; timers stay real.
+vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+vi.setSystemTime(Math.floor(Date.now() / DAY) * DAY + 18 * 60 * MIN);
 const today = Math.floor(Date.now() / DAY) * DAY;
 /** Noon of `daysAgo` days before today (UTC), plus minutes. */
 const at = (daysAgo: number, minutes: number) => new Date(today - daysAgo * DAY + 12 * 60 * MIN + minutes * MIN).toISOString();
@@ -51,7 +56,7 @@ beforeAll(async () => {
   await sessionsDone(last);
 });
 
-afterAll(async () => { await t?.close(); });
+afterAll(async () => { await t?.close(); vi.useRealTimers(); });
 
 describe('analytics: sessions and engagement of a person', () => {
   it('lists the person\'s sessions, newest first: two derived, one of the client', async () => {
