@@ -35,7 +35,7 @@ export interface GenerateOptions {
 }
 
 /** `native` goes to POST /v1/events/batch, `segment` to POST /v1/batch. */
-export interface GeneratedEvent { time: number; wire: 'native' | 'segment'; body: Record<string, unknown> }
+export interface GeneratedEvent { time: number; wire: 'native' | 'segment'; body: Record<string, unknown>; /** The person's index (user-<n>). */ person: number }
 
 export interface GeneratedLog {
   options: Required<GenerateOptions>;
@@ -252,10 +252,10 @@ export function generateAnalyticsLog(input: GenerateOptions): GeneratedLog {
         const data = dataOf(random, type, person.archetype.name, (serial += 1));
         const at = Math.round(time);
         if (anonymousId !== null) {
-          events.push({ time: at, wire: 'segment', body: segmentMessage(type, anonymousId, at, app, sessionId, data) });
+          events.push({ time: at, wire: 'segment', body: segmentMessage(type, anonymousId, at, app, sessionId, data), person: index });
         } else {
           events.push({
-            time: at, wire: 'native',
+            time: at, wire: 'native', person: index,
             body: { type, userId, ...(sessionId ? { sessionId } : {}), time: new Date(at).toISOString(), sourceApp: app, ...(data ? { data } : {}) },
           });
           counts.set(userId, (counts.get(userId) ?? 0) + 1);
@@ -267,7 +267,7 @@ export function generateAnalyticsLog(input: GenerateOptions): GeneratedLog {
         // The sign-up at the end of the first visit: identify stitches the anonymous id to the user.
         const at = Math.round(time);
         events.push({
-          time: at, wire: 'segment',
+          time: at, wire: 'segment', person: index,
           body: { type: 'identify', userId, anonymousId, timestamp: new Date(at).toISOString(), traits: { email: `${userId}@example.com`, plan: choose(random, ['free', 'free', 'pro', 'team']) }, context: { app: { name: app } } },
         });
         counts.set(userId, (counts.get(userId) ?? 0) + 1);
@@ -294,6 +294,18 @@ function segmentMessage(type: string, anonymousId: string, at: number, app: stri
   const timestamp = new Date(at).toISOString();
   if (type === 'page.viewed') return { type: 'page', anonymousId, timestamp, name: String(data?.title ?? 'Page'), properties: data ?? {}, context };
   return { type: 'track', event: type, anonymousId, timestamp, properties: data ?? {}, context };
+}
+
+/**
+ * The log in `waves` groups of persons (person n in group n mod waves), each group's events in
+ * time order, one group after the other: a load stopped early has whole persons (a smaller tenant
+ * over the whole period) instead of the whole tenant's first days. One wave is the log's order.
+ */
+export function inWaves(events: readonly GeneratedEvent[], waves: number): GeneratedEvent[][] {
+  if (waves <= 1) return [[...events]];
+  const groups: GeneratedEvent[][] = Array.from({ length: waves }, () => []);
+  for (const event of events) groups[event.person % waves]!.push(event);
+  return groups;
 }
 
 export interface BatchRequest { path: '/v1/events/batch' | '/v1/batch'; body: string; events: number }

@@ -44,11 +44,13 @@ export interface Figures {
   log: {
     people: number; events: number; days: number; seed: number; end: string; sessions: number; anonymousPersons: number; segmentEvents: number;
     eventsPerPerson: { p50: number; p99: number; max: number }; requests: number; generateSeconds: number;
+    /** Groups of persons sent one after the other (1: the log in time order). */
+    waves?: number;
     /** Set when --load-deadline stopped the load: what was sent. */
     truncatedTo?: { events: number; people: number };
   };
   load: {
-    seconds: number; events: number; rejected: number; eventsPerSecond: number; connections: number; batch: number;
+    seconds: number; events: number; requests?: number; rejected: number; eventsPerSecond: number; connections: number; batch: number;
     requestP50Ms: number; requestP99Ms: number; quarters: number[]; timeline: Array<{ seconds: number; sent: number; lag: number }>;
   };
   drains: ConsumerDrain[];
@@ -89,9 +91,11 @@ export function figuresMarkdown(f: Figures): string {
     `**Log** (\`bench/analytics/generate.ts\`, seed ${f.log.seed}): ${n(f.log.events)} events of ${n(f.log.people)} persons in ${n(f.log.sessions)} sessions over ${f.log.days} days to ${f.log.end.slice(0, 16).replace('T', ' ')} UTC; `
       + `events per person p50 ${f.log.eventsPerPerson.p50}, p99 ${f.log.eventsPerPerson.p99}, max ${f.log.eventsPerPerson.max}; ${n(f.log.anonymousPersons)} persons start anonymous `
       + `(${n(f.log.segmentEvents)} events through the Segment batch API, then an identify).`
-      + (f.log.truncatedTo ? ` **The load stopped at its deadline: ${n(f.log.truncatedTo.events)} events (the log's first ones by time) of ${n(f.log.truncatedTo.people)} persons were loaded and measured.**` : ''),
+      + (f.log.truncatedTo ? ` **The load stopped at its deadline: ${n(f.log.truncatedTo.events)} events of ${n(f.log.truncatedTo.people)} persons were loaded and measured`
+        + `${(f.log.waves ?? 1) > 1 ? ` (the log went in ${f.log.waves} groups of persons, each in time order, so these are whole persons over the whole period)` : ' (the log\'s first events by time)'}.**` : ''),
     '',
-    `**Load**: ${n(load.events)} events in ${n(f.log.requests)} requests (${load.batch} events each, ${load.connections} connections, in time order) in ${load.seconds.toFixed(1)} s: `
+    `**Load**: ${n(load.events)} events in ${n(load.requests ?? f.log.requests)} requests (${load.batch} events each, ${load.connections} connections, `
+      + `${(f.log.waves ?? 1) > 1 ? `in ${f.log.waves} groups of persons, each in time order` : 'in time order'}) in ${load.seconds.toFixed(1)} s: `
       + `**${n(load.eventsPerSecond)} events/s** (by quarter of the load: ${load.quarters.map(n).join(', ')}; request p50 ${ms(load.requestP50Ms)} ms, p99 ${ms(load.requestP99Ms)} ms; ${n(load.rejected)} rejected).`
       + (f.backbone ? ` The backbone's batch phase (\`bench/ingest/run.ts --consumers 1\`, 15 s into an empty log) in the same run: ${n(f.backbone.eventsPerSecond)} events/s (raw SQLite ${n(f.backbone.rawEventsPerSecond)}).` : ''),
     '',

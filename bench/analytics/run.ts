@@ -15,9 +15,11 @@
  *   PEOPLE=20000 EVENTS=1000000 DAYS=60 node --import tsx bench/analytics/run.ts [--reuse DIR]
  *     [--seed 1] [--connections 10] [--batch 100] [--concurrency 1,8] [--only funnels,sessions]
  *     [--user-requests 400] [--tenant-requests 40] [--seconds 15] [--tenant-seconds 30]
- *     [--profile slowest|<endpoint>|load] [--load-deadline S] [--backbone] [--root CHECKOUT] [--json out.json] [--no-write]
+ *     [--profile slowest|<endpoint>|load] [--load-deadline S] [--waves K] [--backbone] [--root CHECKOUT] [--json out.json] [--no-write]
  *   node --import tsx bench/analytics/run.ts --write-from out.json   (the BENCHMARKS.md block from a saved run)
- * --load-deadline S stops sending after S seconds (the log up to then is measured, and reported so).
+ * --load-deadline S stops sending after S seconds (what was sent is measured, and reported so); with
+ * --waves K the log is sent as K groups of persons one after the other (each in time order), so
+ * that a load stopped early holds whole persons over the whole period.
  * --root runs another checkout's server (e.g. `git archive` of a commit with node_modules linked).
  */
 import { spawnSync } from 'node:child_process';
@@ -28,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { topSelfTime } from '../ingest/profile.js';
 import type { StatementTime } from '../ingest/sqlite-writes.js';
 import { endpoints, type Endpoint } from './endpoints.js';
-import { generateAnalyticsLog, requestsOf } from './generate.js';
+import { generateAnalyticsLog, inWaves, requestsOf } from './generate.js';
 import { call, sample, sendAll, type Distribution, type Sampled } from './http.js';
 import { inclusiveTime } from './profile.js';
 import { writeFigures, type Figures, type ConsumerDrain, type EndpointFigures, type ProfileFigures } from './report.js';
@@ -51,6 +53,7 @@ const { values } = parseArgs({
     'tenant-seconds': { type: 'string', default: '30' },
     profile: { type: 'string' },
     'load-deadline': { type: 'string' },
+    waves: { type: 'string', default: '1' },
     root: { type: 'string' },
     backbone: { type: 'boolean' },
     json: { type: 'string' },
@@ -103,7 +106,7 @@ interface Meta { options: Figures['log']; load: Figures['load']; drains: Consume
 async function loadLog(server: AnalyticsServer, dataDir: string, back: Figures['backbone']): Promise<Meta> {
   const generated = performance.now();
   const generatedLog = generateAnalyticsLog({ people: Number(values.people), events: Number(values.events), days: Number(values.days), seed: Number(values.seed) });
-  const requests = requestsOf(generatedLog.events, Number(values.batch));
+  const requests = inWaves(generatedLog.events, Number(values.waves)).flatMap((wave) => requestsOf(wave, Number(values.batch)));
   const generateSeconds = (performance.now() - generated) / 1000;
   const counts = generatedLog.persons.map((p) => p.events).sort((a, b) => a - b);
   const segmentEvents = generatedLog.events.filter((e) => e.wire === 'segment').length;
@@ -111,7 +114,7 @@ async function loadLog(server: AnalyticsServer, dataDir: string, back: Figures['
     people: generatedLog.options.people, events: generatedLog.events.length, days: generatedLog.options.days, seed: generatedLog.options.seed,
     end: new Date(generatedLog.options.end).toISOString(), sessions: generatedLog.sessions, anonymousPersons: generatedLog.anonymousPersons, segmentEvents,
     eventsPerPerson: { p50: counts[Math.floor(counts.length / 2)]!, p99: counts[Math.floor(counts.length * 0.99)]!, max: counts[counts.length - 1]! },
-    requests: requests.length, generateSeconds,
+    requests: requests.length, generateSeconds, waves: Number(values.waves),
   };
   log(`log: ${fmt(options.events)} events (${fmt(segmentEvents)} through Segment) of ${fmt(options.people)} persons (${fmt(options.anonymousPersons)} starting anonymous), `
     + `${fmt(options.sessions)} sessions over ${options.days} days to ${options.end}; events per person p50 ${options.eventsPerPerson.p50}, p99 ${options.eventsPerPerson.p99}, max ${options.eventsPerPerson.max}; `
@@ -152,7 +155,7 @@ async function loadLog(server: AnalyticsServer, dataDir: string, back: Figures['
     return (to.sent - from.sent) / Math.max(1e-9, to.seconds - from.seconds);
   });
   const load: Figures['load'] = {
-    seconds: outcome.seconds, events: outcome.events, rejected: outcome.rejected, eventsPerSecond: outcome.events / outcome.seconds,
+    seconds: outcome.seconds, events: outcome.events, requests: outcome.requests, rejected: outcome.rejected, eventsPerSecond: outcome.events / outcome.seconds,
     connections, batch: Number(values.batch), requestP50Ms: outcome.latency.p50, requestP99Ms: outcome.latency.p99, quarters, timeline,
   };
   log(`load: ${fmt(load.eventsPerSecond)} events/s over ${load.seconds.toFixed(1)} s (${connections} connections × ${load.batch} events per request; request p50 ${ms(load.requestP50Ms)} ms, p99 ${ms(load.requestP99Ms)} ms); `
