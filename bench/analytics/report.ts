@@ -121,7 +121,7 @@ export function figuresMarkdown(f: Figures): string {
   if (p) {
     lines.push('', `**Profile of ${p.target}** (\`--profile\`: the instrumented bench server under \`--cpu-prof\`, ${p.requests} requests, p50 ${ms(p.p50)} ms, p95 ${ms(p.p95)} ms under the profiler, ${n(p.cpuMs)} ms on CPU):`,
       `self time by package: ${p.packages.map((x) => `${x.name} ${(100 * x.share).toFixed(0)} %`).join(', ')};`,
-      `top functions by self time: ${p.self.slice(0, 8).map((x) => `\`${x.name}\` ${(100 * x.share).toFixed(1)} %`).join(', ')};`,
+      `top functions by self time (\`counted\` is the bench's SQLite statement timer: its self time is the time inside SQLite): ${p.self.slice(0, 8).map((x) => `\`${x.name}\` ${(100 * x.share).toFixed(1)} %`).join(', ')};`,
       `eventrag functions by inclusive time: ${p.inclusive.slice(0, 8).map((x) => `\`${x.name}\` ${(100 * x.share).toFixed(0)} %`).join(', ')};`,
       `time in SQLite per statement: ${p.sql.slice(0, 4).map((t) => `${n(t.ms)} ms in ${n(t.calls)} calls of \`${t.sql.replace(/\s+/g, ' ').slice(0, 140)}${t.sql.length > 140 ? '…' : ''}\``).join('; ')}.`);
   }
