@@ -13,7 +13,7 @@
  * at the end unless --reuse DIR names it (then a second run with the same DIR skips the load).
  *
  *   PEOPLE=20000 EVENTS=1000000 DAYS=60 node --import tsx bench/analytics/run.ts [--reuse DIR]
- *     [--seed 1] [--connections 10] [--batch 100] [--concurrency 1,8] [--only funnels,sessions]
+ *     [--seed 1] [--connections 10] [--batch 100] [--concurrency 1,8] [--tenant-concurrency 1,8] [--only funnels,sessions]
  *     [--user-requests 400] [--tenant-requests 40] [--seconds 15] [--tenant-seconds 30]
  *     [--profile slowest|<endpoint>|load] [--load-deadline S] [--waves K] [--backbone] [--root CHECKOUT] [--json out.json] [--no-write]
  *   node --import tsx bench/analytics/run.ts --write-from out.json   (the BENCHMARKS.md block from a saved run)
@@ -46,6 +46,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10' },
     batch: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '1,8' },
+    'tenant-concurrency': { type: 'string' },
     only: { type: 'string' },
     'user-requests': { type: 'string', default: '400' },
     'tenant-requests': { type: 'string', default: '40' },
@@ -193,7 +194,7 @@ async function measure(server: AnalyticsServer, endpoint: Endpoint): Promise<End
   if (probe.status >= 300) log(`${endpoint.name.padEnd(12)} first answer ${probe.status}: ${probe.body.slice(0, 300)}`);
   const user = endpoint.scope === 'user';
   for (let i = 0; i < (user ? 10 : 2); i += 1) await call(server.url, 'GET', endpoint.path(), server.adminKey);
-  for (const concurrency of values.concurrency.split(',').map(Number)) {
+  for (const concurrency of (user ? values.concurrency : values['tenant-concurrency'] ?? values.concurrency).split(',').map(Number)) {
     const maxRequests = Number(user ? values['user-requests'] : values['tenant-requests']) * (concurrency > 1 ? 2 : 1);
     const result: Sampled = await sample(server.url, server.adminKey, endpoint.path, concurrency, maxRequests, Number(user ? values.seconds : values['tenant-seconds']));
     base.runs.push({ concurrency, ...result });
