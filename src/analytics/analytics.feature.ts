@@ -54,7 +54,7 @@ export const analyticsFeature = defineFeature<SessionsStore>({
     const sessions = sqlSessionsStore(context.db);
     const parts: AnalyticsPart[] = [
       sessionsPart(context, sessions),
-      predictPart(context),
+      predictPart(context, sessions),
       similarPart(context),
       insightsPart(context),
     ];

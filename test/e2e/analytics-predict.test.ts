@@ -107,6 +107,21 @@ describe('analytics: next-action prediction', () => {
     expect(other.json()).toMatchObject({ predictions: [], context: { types: [] }, model: { eventsSeen: 0 } });
   });
 
+  it('follows the ids stitched to a user: a later anonymous session on a linked device is the context', async () => {
+    await post([
+      { type: 'user.identified', userId: 'dee', time: iso(now - 30 * MIN), data: { anonymousId: 'v-8' } }, // links v-8 to dee
+      { type: 'app.opened', sessionId: 'v8-1', time: iso(now - 2 * MIN), data: { anonymousId: 'v-8' } },
+      { type: 'item.searched', sessionId: 'v8-1', time: iso(now - MIN), data: { anonymousId: 'v-8' } },
+    ]);
+    await caughtUp();
+    await caughtUp('analytics-sessions');
+    const dee = (await predict('dee')).json();
+    expect(dee.context).toEqual({ types: ['app.opened', 'item.searched'], sessionStart: true });
+    expect(dee.predictions[0].type).toBe('item.viewed'); // Ann's habit: opened, searched → viewed
+    // The anonymous id alone answers from its own context too.
+    expect((await predict('v-8')).json().context.types).toEqual(['app.opened', 'item.searched']);
+  });
+
   it('answers 400 for bad input', async () => {
     for (const query of ['?k=0', '?k=21', '?k=abc', '?k=1.5', '?extra=1']) {
       const res = await predict('ann', query);

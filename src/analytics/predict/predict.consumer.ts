@@ -8,6 +8,7 @@
  * counts are sums, so any order of batches and partitions ends with the same rows.
  */
 import type { ConsumerDefinition } from '../../events/consumers/consumer.registry.js';
+import { actorOf } from '../../platform/actor.js';
 import type { LogEntry } from '../../ports/events.types.js';
 import { effectiveContext, SESSION_START } from './markov.js';
 import { continuesSession } from './person-contexts.js';
@@ -48,22 +49,24 @@ export function predictConsumer(store: PredictStore, options: { maxOrder: number
     description: 'Counts each tenant\'s next-action transitions (variable-order Markov model within sessions) and each person\'s current context',
     types: ['*'],
     delivery: 'durable',
-    orderBy: 'userId',
+    // By actor (the user id, else the anonymous id): an anonymous visitor's sequence counts too,
+    // and the route follows the ids stitched to a user (analytics-sessions' links).
+    orderBy: 'actor',
     batchSize: 512,
     async handleBatch(entries, tx) {
-      const byTenant = new Map<string, LogEntry[]>();
+      const byTenant = new Map<string, Array<{ e: LogEntry; actor: string }>>();
       for (const e of entries) {
-        if (e.userId === null) continue;
+        const actor = actorOf(e);
+        if (actor === null) continue;
         const list = byTenant.get(e.tenantId);
-        if (list) list.push(e);
-        else byTenant.set(e.tenantId, [e]);
+        if (list) list.push({ e, actor });
+        else byTenant.set(e.tenantId, [{ e, actor }]);
       }
       for (const [tenantId, events] of byTenant) {
-        const users = [...new Set(events.map((e) => e.userId!))];
+        const users = [...new Set(events.map((x) => x.actor))];
         const persons = new Map((await store.loadPersons(tx, tenantId, users)).map((r) => [r.userId, r]));
         const deltas: CountDeltas = new Map();
-        for (const e of events) {
-          const userId = e.userId!;
+        for (const { e, actor: userId } of events) {
           const known = persons.get(userId);
           const continuing = known !== undefined && continues(known, e, gapMs);
           const previous = continuing ? contextOf(known, maxOrder) : [SESSION_START];

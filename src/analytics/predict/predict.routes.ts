@@ -13,7 +13,7 @@ import { ProblemSchema } from '../../http/problem.js';
 import { MAX_ID_LENGTH } from '../../platform/ids.js';
 import { effectiveContext, interpolatedTopK, SESSION_START, type BackoffLevel, type TypeProbability } from './markov.js';
 import { contextOf, continues, suffixKeys } from './predict.consumer.js';
-import type { PredictStore } from './predict.store.js';
+import type { PersonContextRow, PredictStore } from './predict.store.js';
 
 /** Next types read per context: the most frequent; a larger vocabulary is scored on these candidates. */
 export const PREDICT_READ_TYPES = 512;
@@ -38,7 +38,17 @@ const Response = Type.Object({
   }),
 });
 
-export interface PredictRouteOptions { store: PredictStore; maxOrder: number; gapMs: number; now?: () => number }
+export interface PredictRouteOptions {
+  store: PredictStore;
+  maxOrder: number;
+  gapMs: number;
+  /** The person's actors (the user id, then the ids stitched to it); the user id alone without it. */
+  actorsOf?: (tenantId: string, userId: string) => Promise<string[]>;
+  now?: () => number;
+}
+
+/** Stitched ids whose contexts are read for one prediction (the most recently linked). */
+const ACTORS_READ = 10;
 
 export interface Prediction { predictions: TypeProbability[]; order: number; eventsSeen: number; types: string[]; sessionStart: boolean }
 
@@ -49,7 +59,13 @@ export interface Prediction { predictions: TypeProbability[]; order: number; eve
  */
 export async function predictFor(options: PredictRouteOptions, tenantId: string, userId: string, k: number): Promise<Prediction> {
   const { store, maxOrder, gapMs } = options;
-  const person = await store.person(tenantId, userId);
+  // The person's latest context, whichever of their ids it was kept under (before an identify,
+  // the anonymous id's).
+  const actors = options.actorsOf ? (await options.actorsOf(tenantId, userId)).slice(0, ACTORS_READ) : [userId];
+  let person: PersonContextRow | undefined;
+  for (const row of await Promise.all(actors.map((id) => store.person(tenantId, id)))) {
+    if (row && (!person || row.lastTime > person.lastTime)) person = row;
+  }
   const now = (options.now ?? Date.now)();
   let previous: string[] = [];
   if (person) previous = continues(person, { time: now, sessionId: null, sourceApp: person.sourceApp }, gapMs) ? contextOf(person, maxOrder) : [SESSION_START];
