@@ -8,6 +8,7 @@
  * the words they use tip the balance among people of the same habits. Cosine of two such vectors
  * is the `score` of /similar.
  */
+import { fnv1a, l2Normalize } from '../../platform/hashing.js';
 
 export type Kind = 'types' | 'categories' | 'intents';
 export const KINDS: readonly Kind[] = ['types', 'categories', 'intents'];
@@ -26,24 +27,9 @@ export interface Profile {
 
 export const emptyProfile = (): Profile => ({ types: {}, categories: {}, intents: {}, totals: { types: 0, categories: 0, intents: 0 } });
 
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
 
 /** Scales to unit length in place; a zero vector stays zero. */
-export function normalise(vector: Float32Array): Float32Array {
-  let norm = 0;
-  for (const value of vector) norm += value * value;
-  if (norm === 0) return vector;
-  const scale = 1 / Math.sqrt(norm);
-  for (let i = 0; i < vector.length; i += 1) vector[i]! *= scale;
-  return vector;
-}
+export const normalise = l2Normalize;
 
 /** The hashed, normalised, weighted distribution of a profile's kinds. */
 export function profileVector(profile: Profile, dimension: number): Float32Array {

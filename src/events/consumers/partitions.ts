@@ -1,5 +1,6 @@
 /** Which partition of a consumer an event belongs to, and the retry timing of failures. */
 import { actorOf } from '../../platform/actor.js';
+import { fnv1a } from '../../platform/hashing.js';
 import type { LogEntry } from '../../ports/events.types.js';
 import type { OrderingField } from '../../ports/store.port.js';
 import type { ConsumerDefinition } from './consumer.registry.js';
@@ -11,15 +12,8 @@ export function partitionCount(consumer: Pick<ConsumerDefinition, 'orderBy' | 'p
   return consumer.orderBy === undefined ? 1 : Math.max(1, consumer.partitions ?? DEFAULT_PARTITIONS);
 }
 
-/** FNV-1a over UTF-16 code units: stable across processes and releases (partitions are stored). */
-function hash(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+/** Partitions are stored: the key's hash must stay the same across processes and releases. */
+const hash = (key: string) => fnv1a(key);
 
 /** The fields of an event that ordering keys are made of. */
 export type OrderedFields = Pick<LogEntry, Exclude<OrderingField, 'actor'> | 'data'>;

@@ -5,6 +5,7 @@
  * that helps hybrid search with spelling variants and partial words.
  */
 import type { EmbedParams, Embedder } from '../../../ports/embedder.port.js';
+import { fnv1a, l2Normalize } from '../../../platform/hashing.js';
 import { analyze } from '../../../text/analyzer.js';
 import type { LanguageSetting } from '../../../text/language.js';
 
@@ -26,15 +27,6 @@ export const DEFAULT_HASH_EMBEDDER_CONFIG: Readonly<HashEmbedderConfig> = Object
   language: 'auto',
 });
 
-/** FNV-1a 32-bit over UTF-16 code units, seeded; fast and stable across platforms. */
-export function fnv1a(text: string, seed = 0x811c9dc5): number {
-  let hash = seed >>> 0;
-  for (let i = 0; i < text.length; i += 1) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash >>> 0;
-}
 
 /** Embeds one text into `dimension` buckets (exported for tests and benchmarks). */
 export function hashEmbed(text: string, config: HashEmbedderConfig): Float32Array {
@@ -59,15 +51,6 @@ export function hashEmbed(text: string, config: HashEmbedderConfig): Float32Arra
   return l2Normalize(vector);
 }
 
-/** Scales a vector to unit length in place (a zero vector stays zero). */
-export function l2Normalize(vector: Float32Array): Float32Array {
-  let norm = 0;
-  for (const value of vector) norm += value * value;
-  if (norm === 0) return vector;
-  const scale = 1 / Math.sqrt(norm);
-  for (let i = 0; i < vector.length; i += 1) vector[i]! *= scale;
-  return vector;
-}
 
 /** Creates the `hash` embedder. */
 export function createHashEmbedder(config: Partial<HashEmbedderConfig> = {}): Embedder {

@@ -6,7 +6,7 @@
 import { AppError } from '../../../platform/errors.js';
 import type { EmbedParams, Embedder } from '../../../ports/embedder.port.js';
 import { postJson, type OpenAiHttpConfig } from '../../openai/openai.http.js';
-import { l2Normalize } from '../hash/hash.embedder.js';
+import { l2Normalize } from '../../../platform/hashing.js';
 
 export interface OpenAiEmbedderConfig extends OpenAiHttpConfig {
   model: string;

@@ -7,6 +7,7 @@
  * (n-gram terms `gramWeight`), so the dot product is the BM25 score.
  */
 import { createHash } from 'node:crypto';
+import { fnv1a } from '../../../platform/hashing.js';
 import { analyze, analyzeQuery } from '../../../text/analyzer.js';
 import type { LanguageSetting } from '../../../text/language.js';
 
@@ -28,12 +29,7 @@ export const DEFAULT_BM25: Readonly<Bm25Settings> = Object.freeze({ k1: 1.2, b: 
 
 /** FNV-1a, 32 bits; words and grams hash in separate spaces (`w:`/`g:`). */
 export function termIndex(term: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < term.length; i += 1) {
-    hash ^= term.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash >>> 0;
+  return fnv1a(term);
 }
 
 function toVector(weights: Map<number, number>): SparseVector {
