@@ -4,6 +4,7 @@ import type { EventIntent, IntentMethod } from './intents.port.js';
 import { MAX_INTENT_COUNTS } from './intents.port.js';
 import type { CategorizerStore, IntentRow } from './categorizer.store.js';
 import type { StoredSettings } from './settings.js';
+import { chunks, compareText } from '../platform/lists.js';
 
 interface IntentsTable {
   tenant_id: string;
@@ -32,13 +33,7 @@ interface CategorizerTables { event_intents: IntentsTable; categorizer_settings:
 const WRITE_CHUNK = 200;
 const READ_CHUNK = 500;
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const toIntent = (r: IntentsTable): EventIntent => ({
   eventId: r.event_id, userId: r.user_id, time: Number(r.time), intent: r.intent, category: r.category,
@@ -64,7 +59,7 @@ export function sqlCategorizerStore(db: Kysely<any>): CategorizerStore {
   return {
     async save(rows) {
       // Key order: concurrent writers (a replay beside the live position) lock rows in one order.
-      const sorted = [...rows].sort((a, b) => compare(`${a.tenantId}\u0000${a.eventId}`, `${b.tenantId}\u0000${b.eventId}`));
+      const sorted = [...rows].sort((a, b) => compareText(`${a.tenantId}\u0000${a.eventId}`, `${b.tenantId}\u0000${b.eventId}`));
       for (const part of chunks(sorted, WRITE_CHUNK)) {
         await kdb.insertInto('event_intents').values(part.map(toTable))
           .onConflict((oc) => oc.columns(['tenant_id', 'event_id']).doUpdateSet((eb) => ({

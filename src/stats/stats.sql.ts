@@ -2,6 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { StoreTx } from '../ports/store.port.js';
 import { HOUR_MS, type StatsStore } from './stats.store.js';
+import { compareText } from '../platform/lists.js';
 
 interface StatsTables {
   event_counts: { tenant_id: string; type: string; hour: number; count: number };
@@ -9,7 +10,6 @@ interface StatsTables {
 
 interface Increment { tenant_id: string; type: string; hour: number; count: number }
 
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** One increment per tenant, type and hour, sorted by key (rows are locked in one order: no deadlocks). */
 function increments(events: ReadonlyArray<{ tenantId: string; type: string; time: number }>): Increment[] {
@@ -21,7 +21,7 @@ function increments(events: ReadonlyArray<{ tenantId: string; type: string; time
     entry.count += 1;
     byKey.set(key, entry);
   }
-  return [...byKey].sort(([a], [b]) => compare(a, b)).map(([, inc]) => inc);
+  return [...byKey].sort(([a], [b]) => compareText(a, b)).map(([, inc]) => inc);
 }
 
 /** `db` serves the reads; writes go through the transaction each call is handed. */

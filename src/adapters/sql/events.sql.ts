@@ -6,6 +6,7 @@ import type { Database, EventsTable } from './db.types.js';
 import type { SqlDialect } from './migrations.js';
 import { RecentAppends } from './recent-appends.js';
 import { decodeCursor, encodeCursor, toEvent, toEventRow, toLogEntry } from './rows.js';
+import { chunks } from '../../platform/lists.js';
 
 /**
  * PostgreSQL: appends take this transaction-scoped advisory lock before they pick positions, so
@@ -21,11 +22,6 @@ const INSERT_CHUNK = 60;
 /** The `source` of every event stored from a Segment message. */
 export const SEGMENT_SOURCE = '/segment';
 
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /**
  * The anonymous id a Segment message's event carries (`data.anonymousId`), kept in its own
@@ -156,7 +152,7 @@ export function sqlEventStore(db: Kysely<Database>, dialect: SqlDialect): EventS
         }
         if (fresh.length === 0) return results;
         let seq = await nextPosition(trx, dialect);
-        for (const part of chunk(fresh, INSERT_CHUNK)) {
+        for (const part of chunks(fresh, INSERT_CHUNK)) {
           const rows = part.map((e) => ({ ...toEventRow(e), anonymous_id: anonymousIdOf(e), seq: seq++ }));
           await trx.insertInto('events').values(rows).execute();
           written.push(...rows);

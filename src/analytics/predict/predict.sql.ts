@@ -2,6 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { BackoffLevel } from './markov.js';
 import type { CountDeltas, PersonContextRow, PredictStore } from './predict.store.js';
+import { chunks, compareText } from '../../platform/lists.js';
 
 interface CountsTable { tenant_id: string; context: string; next_type: string; n: number }
 interface ContextsTable { tenant_id: string; context: string; total: number; types: number }
@@ -11,16 +12,7 @@ interface PersonsTable {
 }
 interface PredictTables { analytics_predict_counts: CountsTable; analytics_predict_contexts: ContextsTable; analytics_predict_persons: PersonsTable }
 
-/** Rows per statement: within both engines' parameter limits. */
-const CHUNK = 200;
 
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const toRow = (r: PersonsTable): PersonContextRow => ({
   tenantId: r.tenant_id, userId: r.user_id, recent: JSON.parse(r.recent) as string[], sessionLength: Number(r.session_length),
@@ -41,7 +33,7 @@ export function sqlPredictStore(db: Kysely<any>): PredictStore {
     },
     async savePersons(tx, rows) {
       const trx = tx.db as Kysely<PredictTables>;
-      const sorted = [...rows].sort((a, b) => compare(`${a.tenantId}\u0000${a.userId}`, `${b.tenantId}\u0000${b.userId}`));
+      const sorted = [...rows].sort((a, b) => compareText(`${a.tenantId}\u0000${a.userId}`, `${b.tenantId}\u0000${b.userId}`));
       for (const part of chunks(sorted, 100)) {
         await trx.insertInto('analytics_predict_persons').values(part.map((r) => ({
           tenant_id: r.tenantId, user_id: r.userId, recent: JSON.stringify(r.recent), session_length: r.sessionLength,
@@ -59,7 +51,7 @@ export function sqlPredictStore(db: Kysely<any>): PredictStore {
       const rows: CountsTable[] = [];
       for (const [context, next] of deltas) for (const [type, n] of next) rows.push({ tenant_id: tenantId, context, next_type: type, n });
       // Key order: concurrent batches (partitions, processes) lock the shared rows in one order.
-      rows.sort((a, b) => compare(a.context, b.context) || compare(a.next_type, b.next_type));
+      rows.sort((a, b) => compareText(a.context, b.context) || compareText(a.next_type, b.next_type));
       const totals = new Map<string, { total: number; types: number }>();
       for (const part of chunks(rows)) {
         const after = await trx.insertInto('analytics_predict_counts').values(part)
@@ -75,7 +67,7 @@ export function sqlPredictStore(db: Kysely<any>): PredictStore {
           totals.set(r.context, t);
         }
       }
-      const contexts = [...totals].sort(([a], [b]) => compare(a, b)).map(([context, t]) => ({ tenant_id: tenantId, context, ...t }));
+      const contexts = [...totals].sort(([a], [b]) => compareText(a, b)).map(([context, t]) => ({ tenant_id: tenantId, context, ...t }));
       for (const part of chunks(contexts)) {
         await trx.insertInto('analytics_predict_contexts').values(part)
           .onConflict((oc) => oc.columns(['tenant_id', 'context']).doUpdateSet({

@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { StoreTx } from '../../ports/store.port.js';
 import { MAX_STITCHED_IDS, type AnalyticsEvent, type PersonEventsQuery, type PersonLink } from './sessions.store.js';
+import { chunks, compareText } from '../../platform/lists.js';
 
 export interface AnalyticsEventsTable {
   tenant_id: string; event_id: string; seq: number; time: number; type: string; category: string; source_app: string; actor: string; session_key: string;
@@ -13,16 +14,7 @@ export interface AnalyticsEventsTable {
 export interface PersonLinksTable { tenant_id: string; id: string; person: string; linked_at: number }
 export interface PersonTables { analytics_events: AnalyticsEventsTable; analytics_person_links: PersonLinksTable }
 
-/** Rows or ids per statement: within both engines' parameter limits. */
-export const CHUNK = 200;
 
-export function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const toEvent = (r: AnalyticsEventsTable): AnalyticsEvent => ({
   tenantId: r.tenant_id, eventId: r.event_id, seq: Number(r.seq), time: Number(r.time), type: r.type, category: r.category,
@@ -32,7 +24,7 @@ const toEvent = (r: AnalyticsEventsTable): AnalyticsEvent => ({
 /** Inside a projection's transaction: records each event with its session (replacing an earlier row of it). */
 export async function saveEvents(tx: StoreTx, events: AnalyticsEvent[]): Promise<void> {
   const trx = tx.db as Kysely<PersonTables>;
-  const sorted = [...events].sort((a, b) => compare(a.tenantId, b.tenantId) || compare(a.type, b.type) || a.time - b.time || compare(a.eventId, b.eventId));
+  const sorted = [...events].sort((a, b) => compareText(a.tenantId, b.tenantId) || compareText(a.type, b.type) || a.time - b.time || compareText(a.eventId, b.eventId));
   for (const part of chunks(sorted, 100)) {
     await trx.insertInto('analytics_events').values(part.map((e) => ({
       tenant_id: e.tenantId, event_id: e.eventId, seq: e.seq, time: e.time, type: e.type, category: e.category,

@@ -1,9 +1,10 @@
 /** The sessions store over Kysely, one adapter for SQLite and PostgreSQL (person rows in persons.sql.ts). */
 import type { Kysely } from 'kysely';
-import { applyLinks, chunks, personReads, saveEvents, type PersonTables } from './persons.sql.js';
+import { applyLinks, personReads, saveEvents, type PersonTables } from './persons.sql.js';
 import type { SessionRow } from './sessionize.js';
 import type { PersonRef, SessionsStore } from './sessions.store.js';
 import { mergeStitched } from './stitch.js';
+import { chunks, compareText } from '../../platform/lists.js';
 
 interface SessionsTable {
   tenant_id: string;
@@ -32,7 +33,6 @@ const toTable = (r: SessionRow): SessionsTable => ({
   latest: r.latest ? 1 : 0, started_at: r.startedAt, ended_at: r.endedAt, event_count: r.eventCount, entry_type: r.entryType, exit_type: r.exitType,
 });
 
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** `db` serves the reads; a projection's writes go through the transaction it is handed. */
 export function sqlSessionsStore(db: Kysely<any>): SessionsStore {
@@ -65,7 +65,7 @@ export function sqlSessionsStore(db: Kysely<any>): SessionsStore {
       const trx = tx.db as Kysely<AnalyticsTables>;
       await saveEvents(tx, events);
       // Key order: concurrent batches of several processes lock rows in one order.
-      const sorted = [...rows].sort((a, b) => compare(`${a.tenantId}\u0000${a.userId}\u0000${a.key}`, `${b.tenantId}\u0000${b.userId}\u0000${b.key}`));
+      const sorted = [...rows].sort((a, b) => compareText(`${a.tenantId}\u0000${a.userId}\u0000${a.key}`, `${b.tenantId}\u0000${b.userId}\u0000${b.key}`));
       for (const part of chunks(sorted, 100)) {
         await trx.insertInto('analytics_sessions').values(part.map(toTable))
           .onConflict((oc) => oc.columns(['tenant_id', 'user_id', 'session_key']).doUpdateSet((eb) => ({

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { PersonProfileRow, SimilarStore } from './similar.store.js';
 import { decodeVector, encodeVector, type Profile } from './similar.vector.js';
+import { chunks, compareText } from '../../platform/lists.js';
 
 interface PersonsTable {
   tenant_id: string; user_id: string; profile: string; text_vector: string | null; vector: string; events: number; last_event_id: string;
@@ -9,15 +10,7 @@ interface PersonsTable {
 interface TextsTable { tenant_id: string; user_id: string; seq: number; text: string }
 interface SimilarTables { analytics_similar_persons: PersonsTable; analytics_similar_texts: TextsTable }
 
-const CHUNK = 200;
 
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const toRow = (r: PersonsTable): PersonProfileRow => ({
   tenantId: r.tenant_id, userId: r.user_id, profile: JSON.parse(r.profile) as Profile,
@@ -39,7 +32,7 @@ export function sqlSimilarStore(db: Kysely<any>): SimilarStore {
     load: (tx, tenantId, userIds) => personsOf(tx.db as Kysely<SimilarTables>, tenantId, userIds),
     async save(tx, rows) {
       const trx = tx.db as Kysely<SimilarTables>;
-      const sorted = [...rows].sort((a, b) => compare(`${a.tenantId}\u0000${a.userId}`, `${b.tenantId}\u0000${b.userId}`));
+      const sorted = [...rows].sort((a, b) => compareText(`${a.tenantId}\u0000${a.userId}`, `${b.tenantId}\u0000${b.userId}`));
       for (const part of chunks(sorted, 50)) {
         await trx.insertInto('analytics_similar_persons').values(part.map((r) => ({
           tenant_id: r.tenantId, user_id: r.userId, profile: JSON.stringify(r.profile),
@@ -58,7 +51,7 @@ export function sqlSimilarStore(db: Kysely<any>): SimilarStore {
         await trx.insertInto('analytics_similar_texts').values(part.map((t) => ({ tenant_id: tenantId, user_id: t.userId, seq: t.seq, text: t.text })))
           .onConflict((oc) => oc.columns(['tenant_id', 'user_id', 'seq']).doNothing()).execute();
       }
-      for (const userId of [...new Set(texts.map((t) => t.userId))].sort(compare)) {
+      for (const userId of [...new Set(texts.map((t) => t.userId))].sort(compareText)) {
         // Older than the `keep`-th newest: gone (no such row, nothing goes).
         await trx.deleteFrom('analytics_similar_texts').where('tenant_id', '=', tenantId).where('user_id', '=', userId)
           .where('seq', '<', (eb) => eb.selectFrom('analytics_similar_texts').select('seq').where('tenant_id', '=', tenantId).where('user_id', '=', userId)

@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { StoreTx } from '../../ports/store.port.js';
 import { setOwn, type LinkKind } from './profile-facts.js';
 import type { LinkRow, ProfileStore, TraitsRow } from './profile.store.js';
+import { chunks } from '../../platform/lists.js';
 
 interface ProfileTables {
   user_traits: { tenant_id: string; user_id: string; traits: string; updated_at: number; seq: number | null; trait_seqs: string | null };
@@ -16,11 +17,6 @@ const STITCHING: LinkKind[] = ['anonymous', 'alias'];
 /** Ids per IN list: far below both engines' parameter limits. */
 const CHUNK = 500;
 
-function chunks<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
 
 /** Rows from before positions were kept have their row's position for every trait. */
 function toTraits(r: ProfileTables['user_traits']): TraitsRow {
@@ -85,7 +81,7 @@ function writes(): Pick<ProfileStore, 'loadTraits' | 'loadLinks' | 'saveTraits' 
   return {
     async loadTraits(tx, tenantId, userIds) {
       const out: TraitsRow[] = [];
-      for (const part of chunks([...new Set(userIds)])) {
+      for (const part of chunks([...new Set(userIds)], CHUNK)) {
         // PostgreSQL: another partition may write the same id (used as a user id and as an anonymous id): lock the rows.
         const rows = await on(tx).selectFrom('user_traits').selectAll().where('tenant_id', '=', tenantId).where('user_id', 'in', part.sort())
           .$if(tx.dialect === 'postgres', (q) => q.forUpdate()).execute();
@@ -95,7 +91,7 @@ function writes(): Pick<ProfileStore, 'loadTraits' | 'loadLinks' | 'saveTraits' 
     },
     async loadLinks(tx, tenantId, fromIds) {
       const out: LinkRow[] = [];
-      for (const part of chunks([...new Set(fromIds)])) {
+      for (const part of chunks([...new Set(fromIds)], CHUNK)) {
         const rows = await on(tx).selectFrom('identity_links').selectAll()
           .where('tenant_id', '=', tenantId).where('kind', 'in', ['anonymous', 'alias', 'group']).where('from_id', 'in', part).execute();
         out.push(...rows.map(toLink));
@@ -103,7 +99,7 @@ function writes(): Pick<ProfileStore, 'loadTraits' | 'loadLinks' | 'saveTraits' 
       return out;
     },
     async saveTraits(tx, rows) {
-      for (const part of chunks(rows)) {
+      for (const part of chunks(rows, CHUNK)) {
         await on(tx).insertInto('user_traits')
           .values(part.map((r) => ({
             tenant_id: r.tenantId, user_id: r.userId, traits: JSON.stringify(r.traits), trait_seqs: JSON.stringify(r.traitSeqs), updated_at: r.updatedAt, seq: r.seq,
@@ -115,7 +111,7 @@ function writes(): Pick<ProfileStore, 'loadTraits' | 'loadLinks' | 'saveTraits' 
       }
     },
     async saveLinks(tx, rows) {
-      for (const part of chunks(rows)) {
+      for (const part of chunks(rows, CHUNK)) {
         await on(tx).insertInto('identity_links')
           .values(part.map((r) => ({ tenant_id: r.tenantId, kind: r.kind, from_id: r.fromId, to_id: r.toId, created_at: r.createdAt, user_id: r.userId, seq: r.seq })))
           // Partitions of other users may set the same link at once: the later event wins in SQL too.
