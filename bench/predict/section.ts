@@ -1,22 +1,6 @@
 /** Writes the "Next-action prediction" section of BENCHMARKS.md between its markers (appended the first time). */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeMarkedSection } from '../benchmarks-section.js';
 
-const FILE = join(import.meta.dirname, '..', '..', 'BENCHMARKS.md');
-const START = '<!-- bench:predict:start (written by bench/predict/run.ts) -->';
-const END = '<!-- bench:predict:end -->';
-const HEADING = /^## Next-action prediction \(\d{4}-\d{2}-\d{2}\)$/m;
-
-/** Replaces the marked part (and the date in its heading) or appends heading and part at the end. */
 export function writeSection(date: string, lines: string[]): void {
-  const body = [START, ...lines, END].join('\n');
-  const heading = `## Next-action prediction (${date})`;
-  const current = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '# Benchmarks\n';
-  const start = current.indexOf(START);
-  const end = current.indexOf(END);
-  const next =
-    start >= 0 && end > start
-      ? `${current.slice(0, start)}${body}${current.slice(end + END.length)}`.replace(HEADING, heading)
-      : `${current.trimEnd()}\n\n\n${heading}\n\n${body}\n`;
-  writeFileSync(FILE, next);
+  writeMarkedSection({ id: 'predict', title: 'Next-action prediction', writer: 'bench/predict/run.ts' }, date, lines);
 }
