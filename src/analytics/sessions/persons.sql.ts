@@ -75,15 +75,23 @@ export function personReads(db: Kysely<any>) {
       return [userId, ...(await linkedTo(tenantId, userId, MAX_STITCHED_IDS)).filter((id) => id !== userId)];
     },
     async personEvents(tenantId: string, actors: string[], query: PersonEventsQuery): Promise<AnalyticsEvent[]> {
-      if (actors.length === 0) return [];
-      let q = reader.selectFrom('analytics_events').selectAll().where('tenant_id', '=', tenantId).where('actor', 'in', actors);
-      if (query.from !== undefined) q = q.where('time', '>=', query.from);
-      if (query.to !== undefined) q = q.where('time', '<', query.to);
-      if (query.sessionKey !== undefined) q = q.where('session_key', '=', query.sessionKey);
-      const after = query.after;
-      if (after) q = q.where((eb) => eb.or([eb('time', '>', after.time), eb.and([eb('time', '=', after.time), eb('event_id', '>', after.eventId)])]));
+      // One statement per actor, merged here: with `actor in (…)` SQLite's planner (without
+      // statistics) picked the primary key and scanned the tenant (570 ms for a stitched person
+      // of a 1M-event tenant, 1 ms per actor on analytics_events_actor_time).
       const direction = query.newestFirst ? 'desc' : 'asc';
-      return (await q.orderBy('time', direction).orderBy('event_id', direction).limit(query.limit).execute()).map(toEvent);
+      const after = query.after;
+      const read = async (actor: string) => {
+        let q = reader.selectFrom('analytics_events').selectAll().where('tenant_id', '=', tenantId).where('actor', '=', actor);
+        if (query.from !== undefined) q = q.where('time', '>=', query.from);
+        if (query.to !== undefined) q = q.where('time', '<', query.to);
+        if (query.sessionKey !== undefined) q = q.where('session_key', '=', query.sessionKey);
+        // `time >= t` keeps the index range; the tie on t is settled by the event id.
+        if (after) q = q.where('time', '>=', after.time).where((eb) => eb.or([eb('time', '>', after.time), eb('event_id', '>', after.eventId)]));
+        return (await q.orderBy('time', direction).orderBy('event_id', direction).limit(query.limit).execute()).map(toEvent);
+      };
+      const rows = (await Promise.all([...new Set(actors)].map(read))).flat();
+      const sign = query.newestFirst ? -1 : 1;
+      return rows.sort((a, b) => sign * (a.time - b.time || compareText(a.eventId, b.eventId))).slice(0, query.limit);
     },
   };
 }

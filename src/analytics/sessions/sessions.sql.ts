@@ -38,8 +38,20 @@ const toTable = (r: SessionRow): SessionsTable => ({
 export function sqlSessionsStore(db: Kysely<any>): SessionsStore {
   const reader = db as Kysely<AnalyticsTables>;
   const persons = personReads(db);
-  const sessionsOf = (tenantId: string, actors: string[]) =>
-    reader.selectFrom('analytics_sessions').where('tenant_id', '=', tenantId).where('user_id', 'in', actors.length > 0 ? actors : ['']);
+  /**
+   * The actors' sessions that started in [from, to), one statement per actor on the
+   * (tenant, user, started_at) index, in start order (`desc`: newest first), at most `limit`.
+   * Per actor because with `user_id in (…)` SQLite's planner, without statistics, may take the
+   * primary key's tenant prefix and read every session of the tenant.
+   */
+  const sessionsOf = async (tenantId: string, actors: string[], from: number, to: number, limit: number, desc = false) => {
+    const direction = desc ? 'desc' : 'asc';
+    const read = (actor: string) => reader.selectFrom('analytics_sessions').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', actor)
+      .where('started_at', '>=', from).where('started_at', '<', to).orderBy('started_at', direction).orderBy('session_key').limit(limit).execute();
+    const rows = (await Promise.all([...new Set(actors)].map(read))).flat().map(toRow);
+    const sign = desc ? -1 : 1;
+    return rows.sort((a, b) => sign * (a.startedAt - b.startedAt) || compareText(a.key, b.key)).slice(0, limit);
+  };
   return {
     async load(tx, persons, clientKeys) {
       const trx = tx.db as Kysely<AnalyticsTables>;
@@ -85,31 +97,32 @@ export function sqlSessionsStore(db: Kysely<any>): SessionsStore {
       await trx.deleteFrom('analytics_person_links').where('tenant_id', '=', tenantId).execute();
     },
     async spans(tenantId, actors, from, to, limit) {
-      const rows = await sessionsOf(tenantId, actors).selectAll().where('started_at', '>=', from).where('started_at', '<', to)
-        .orderBy('started_at').orderBy('session_key').limit(limit).execute();
-      return mergeStitched(rows.map(toRow)).map((r) => ({ startedAt: r.startedAt, endedAt: r.endedAt, eventCount: r.eventCount }));
+      return mergeStitched(await sessionsOf(tenantId, actors, from, to, limit)).map((r) => ({ startedAt: r.startedAt, endedAt: r.endedAt, eventCount: r.eventCount }));
     },
     async list(tenantId, actors, from, to, limit) {
-      const rows = await sessionsOf(tenantId, actors).selectAll().where('started_at', '>=', from).where('started_at', '<', to)
-        .orderBy('started_at', 'desc').orderBy('session_key').limit(limit).execute();
-      return mergeStitched(rows.map(toRow));
+      return mergeStitched(await sessionsOf(tenantId, actors, from, to, limit, true));
     },
     async exportPerson(tenantId, userId) {
       const actors = [userId, ...(await persons.linkedTo(tenantId, userId))];
-      const rows = await sessionsOf(tenantId, actors).selectAll().orderBy('started_at').orderBy('session_key').execute();
-      const counted = await reader.selectFrom('analytics_events').select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('tenant_id', '=', tenantId).where('actor', 'in', actors).executeTakeFirst();
-      return { sessions: rows.map(toRow), stitchedIds: actors.slice(1), events: Number(counted?.n ?? 0) };
+      const sessions = await sessionsOf(tenantId, actors, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+      let events = 0;
+      for (const actor of actors) {
+        const counted = await reader.selectFrom('analytics_events').select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('tenant_id', '=', tenantId).where('actor', '=', actor).executeTakeFirst();
+        events += Number(counted?.n ?? 0);
+      }
+      return { sessions, stitchedIds: actors.slice(1), events };
     },
     async erasePerson(tenantId, userId) {
       const actors = [userId, ...(await persons.linkedTo(tenantId, userId))];
       let removed = 0;
-      for (const part of chunks(actors)) {
-        removed += Number((await reader.deleteFrom('analytics_sessions').where('tenant_id', '=', tenantId).where('user_id', 'in', part).executeTakeFirst()).numDeletedRows);
-        removed += Number((await reader.deleteFrom('analytics_events').where('tenant_id', '=', tenantId).where('actor', 'in', part).executeTakeFirst()).numDeletedRows);
+      // One actor per statement, each on its index (see sessionsOf).
+      for (const actor of actors) {
+        removed += Number((await reader.deleteFrom('analytics_sessions').where('tenant_id', '=', tenantId).where('user_id', '=', actor).executeTakeFirst()).numDeletedRows);
+        removed += Number((await reader.deleteFrom('analytics_events').where('tenant_id', '=', tenantId).where('actor', '=', actor).executeTakeFirst()).numDeletedRows);
       }
-      removed += Number((await reader.deleteFrom('analytics_person_links').where('tenant_id', '=', tenantId)
-        .where((eb) => eb.or([eb('person', '=', userId), eb('id', '=', userId)])).executeTakeFirst()).numDeletedRows);
+      removed += Number((await reader.deleteFrom('analytics_person_links').where('tenant_id', '=', tenantId).where('person', '=', userId).executeTakeFirst()).numDeletedRows);
+      removed += Number((await reader.deleteFrom('analytics_person_links').where('tenant_id', '=', tenantId).where('id', '=', userId).executeTakeFirst()).numDeletedRows);
       return removed;
     },
   };
