@@ -5,6 +5,7 @@
  * is erased or exported with index lookups.
  */
 import type { CategorizerApi } from '../categorizer/intents.port.js';
+import { projectionPartitions } from '../events/consumers/partitions.js';
 import { defineFeature, type FeatureContext, type FeatureParts, type PrivacyHooks } from '../feature.js';
 import { analyticsMigrations } from './analytics.migrations.js';
 import { analyticsRoutes } from './analytics.routes.js';
@@ -59,7 +60,9 @@ export const analyticsFeature = defineFeature<SessionsStore>({
       insightsPart(context),
     ];
     return {
-      consumers: parts.flatMap((p) => p.consumers ?? []),
+      // Sessions, prediction and similar people are new consumers of this release: their
+      // partitions follow the store (projectionPartitions).
+      consumers: parts.flatMap((p) => p.consumers ?? []).map((c) => ({ ...c, partitions: projectionPartitions(context.dialect) })),
       routes: parts.flatMap((p) => p.routes ?? []),
       privacy: joinPrivacy(parts.flatMap((p) => (p.privacy ? [p.privacy] : []))),
       start: async () => { for (const p of parts) await p.start?.(); },
