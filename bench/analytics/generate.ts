@@ -215,13 +215,17 @@ export function generateAnalyticsLog(input: GenerateOptions): GeneratedLog {
   const order = [...persons].sort((a, b) => (b.leave - b.join) - (a.leave - a.join) || a.index - b.index).map((p) => p.index);
   // Persons with the longest spans come last, so the carry of the short ones always finds room.
   order.reverse();
-  for (const index of order) {
+  // A carry left after the last person (their last session ran past the end) goes to the
+  // persons with the longest spans again, as extra sessions (they may overlap earlier ones).
+  const passes = [order, [...order].reverse(), [...order].reverse()];
+  for (const [pass, list] of passes.entries()) for (const index of list) {
+    if (pass > 0 && carry === 0) break;
     const person = persons[index]!;
     const userId = `user-${index}`;
-    let budget = budgets[index]! + carry;
+    let budget = (pass === 0 ? budgets[index]! : 0) + carry;
     carry = 0;
     // An anonymous start needs two events at least: one anonymous, then the identify.
-    let anonymousId = person.anonymous && budget >= 2 ? `anon-${(index * 2_654_435_761 >>> 0).toString(16)}` : null;
+    let anonymousId = pass === 0 && person.anonymous && budget >= 2 ? `anon-${(index * 2_654_435_761 >>> 0).toString(16)}` : null;
     // The sessions' types until the budget is used (the last one cut short).
     const planned: string[][] = [];
     for (let left = budget - (anonymousId !== null ? 1 : 0); left > 0;) {
@@ -247,7 +251,7 @@ export function generateAnalyticsLog(input: GenerateOptions): GeneratedLog {
         break;
       }
       const app = random() < 0.9 ? person.app : choose(random, APPS);
-      const sessionId = person.sessionIds ? `${userId}-s${s}` : undefined;
+      const sessionId = person.sessionIds ? `${userId}-${pass > 0 ? `p${pass}` : ''}s${s}` : undefined;
       for (const [i, type] of types.entries()) {
         const data = dataOf(random, type, person.archetype.name, (serial += 1));
         const at = Math.round(time);
