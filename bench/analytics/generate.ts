@@ -22,7 +22,9 @@
 import { createWriteStream } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ALL_TYPES, ARCHETYPES, END, type Archetype } from '../../src/analytics/predict/synthetic-archetypes.js';
+import { ARCHETYPES, type Archetype } from '../../src/analytics/predict/synthetic-archetypes.js';
+// The prediction bench's habits: the same draws give the same sessions in both logs.
+import { pick, pickArchetype, sessionTypes } from '../../src/analytics/predict/synthetic-log.js';
 import { seededRandom } from '../../src/platform/random.js';
 
 export interface GenerateOptions {
@@ -49,7 +51,6 @@ export interface GeneratedLog {
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-const MAX_SESSION_EVENTS = 40;
 const OTHER_HABIT_SHARE = 0.2;
 const SESSION_GAP_MS = 31 * MINUTE;
 /** Relative activity by local hour (0–23): quiet at night, peaks late morning and evening. */
@@ -62,46 +63,6 @@ const exponential = (random: () => number, mean: number) => -mean * Math.log(1 -
 /** A standard normal draw (Box–Muller). */
 const normal = (random: () => number) => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 const choose = <T>(random: () => number, list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
-
-function pick(random: () => number, weights: Record<string, number>): string {
-  const entries = Object.entries(weights);
-  let total = 0;
-  for (const [, weight] of entries) total += weight;
-  let draw = random() * total;
-  for (const [key, weight] of entries) {
-    draw -= weight;
-    if (draw < 0) return key;
-  }
-  return entries[entries.length - 1]![0];
-}
-
-function pickArchetype(random: () => number): Archetype {
-  let draw = random();
-  for (const archetype of ARCHETYPES) {
-    draw -= archetype.share;
-    if (draw < 0) return archetype;
-  }
-  return ARCHETYPES[ARCHETYPES.length - 1]!;
-}
-
-/** One session's types following `habit` (as synthetic-log.ts does); noise leaves the chain's state. */
-function sessionTypes(random: () => number, habit: Archetype): string[] {
-  const types = [pick(random, habit.start)];
-  let before = '^';
-  let last = types[0]!;
-  while (types.length < MAX_SESSION_EVENTS) {
-    if (random() < habit.noise) {
-      types.push(choose(random, ALL_TYPES));
-      continue;
-    }
-    const next = pick(random, habit.afterPair[`${before} ${last}`] ?? habit.after[last] ?? { [END]: 1 });
-    if (next === END) break;
-    types.push(next);
-    before = last;
-    last = next;
-  }
-  return types;
-}
 
 const QUERY_WORDS: Record<string, { starts: string[]; topics: string[]; ends: string[] }> = {
   researcher: {

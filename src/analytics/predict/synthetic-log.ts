@@ -26,7 +26,8 @@ const OTHER_HABIT_SHARE = 0.2;
 /** Mean time between a person's sessions, one per person: daily, a few times a week, weekly. */
 const SESSION_GAP_MEANS = [24 * HOUR, 72 * HOUR, 192 * HOUR];
 
-function pick(random: () => number, weights: Record<string, number>): string {
+/** A key of `weights`, drawn in proportion to its weight. */
+export function pick(random: () => number, weights: Record<string, number>): string {
   const entries = Object.entries(weights);
   let total = 0;
   for (const [, weight] of entries) total += weight;
@@ -40,7 +41,8 @@ function pick(random: () => number, weights: Record<string, number>): string {
 
 const exponential = (random: () => number, mean: number) => -mean * Math.log(1 - random());
 
-function pickArchetype(random: () => number): Archetype {
+/** An archetype, drawn by its share of the persons. */
+export function pickArchetype(random: () => number): Archetype {
   let draw = random();
   for (const archetype of ARCHETYPES) {
     draw -= archetype.share;
@@ -50,7 +52,7 @@ function pickArchetype(random: () => number): Archetype {
 }
 
 /** One session's types following `habit`; noise events leave the habit's state where it was. */
-function sessionTypes(random: () => number, habit: Archetype): string[] {
+export function sessionTypes(random: () => number, habit: Archetype): string[] {
   const types = [pick(random, habit.start)];
   let before = '^';
   let last = types[0]!;
