@@ -33,3 +33,23 @@ export function writeMarkedSection(section: MarkedSection, date: string, lines: 
       : `${current.trimEnd()}\n\n\n${heading}\n\n${body}\n`;
   writeFileSync(FILE, next);
 }
+
+/**
+ * Writes a block that carries its own markers (`start` … `end`): in place of the marked one, else
+ * right under the section's `heading` line, else at the end under `heading (date)`. Returns the path.
+ */
+export function writeMarkedBlock(markers: { start: string; end: string }, heading: string, date: string, block: string): string {
+  let text = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '# Benchmarks\n';
+  const start = text.indexOf(markers.start);
+  const end = text.indexOf(markers.end);
+  if (start >= 0 && end > start) {
+    text = `${text.slice(0, start)}${block}${text.slice(end + markers.end.length)}`;
+  } else if (text.includes(heading)) {
+    const at = text.indexOf('\n', text.indexOf(heading)) + 1;
+    text = `${text.slice(0, at)}\n${block}\n${text.slice(at)}`;
+  } else {
+    text = `${text.trimEnd()}\n\n${heading} (${date})\n\n${block}\n`;
+  }
+  writeFileSync(FILE, text);
+  return FILE;
+}

@@ -2,9 +2,8 @@
  * The analytics bench's figures, and their block in BENCHMARKS.md (section "Analytics at 1M
  * events") between two markers; the notes around the block are left as they are.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { writeMarkedBlock } from '../benchmarks-section.js';
 import type { StatementTime } from '../ingest/sqlite-writes.js';
 import type { Sampled } from './http.js';
 
@@ -61,7 +60,6 @@ export interface Figures {
   loadAverage: number[];
 }
 
-const FILE = join(import.meta.dirname, '..', '..', 'BENCHMARKS.md');
 const HEADING = '## Analytics at 1M events';
 const START = '<!-- bench:analytics:start (written by bench/analytics/run.ts) -->';
 const END = '<!-- bench:analytics:end -->';
@@ -134,18 +132,5 @@ export function figuresMarkdown(f: Figures): string {
 
 /** Replaces the block between the markers (creating the section if needed); returns the path. */
 export function writeFigures(f: Figures): string {
-  const block = figuresMarkdown(f);
-  let text = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
-  if (start >= 0 && end > start) {
-    text = `${text.slice(0, start)}${block}${text.slice(end + END.length)}`;
-  } else if (text.includes(HEADING)) {
-    const at = text.indexOf('\n', text.indexOf(HEADING)) + 1;
-    text = `${text.slice(0, at)}\n${block}\n${text.slice(at)}`;
-  } else {
-    text = `${text.trimEnd()}\n\n${HEADING} (${f.date.slice(0, 10)})\n\n${block}\n`;
-  }
-  writeFileSync(FILE, text);
-  return FILE;
+  return writeMarkedBlock({ start: START, end: END }, HEADING, f.date.slice(0, 10), figuresMarkdown(f));
 }

@@ -2,9 +2,8 @@
  * Writes the ingest figures into BENCHMARKS.md, section "The log as the outbox", between two
  * markers; the rest of the file (earlier sections, the notes under the figures) is left as it is.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { writeMarkedBlock } from '../benchmarks-section.js';
 import type { DrainResult, LoadResult } from './load.js';
 import type { RawResult } from './raw-sqlite.js';
 import type { SqliteWrites, StatementTime } from './sqlite-writes.js';
@@ -44,7 +43,6 @@ export function perEvent(before: SqliteWrites | null, after: SqliteWrites | null
   };
 }
 
-const FILE = join(import.meta.dirname, '..', '..', 'BENCHMARKS.md');
 const HEADING = '## The log as the outbox';
 const START = '<!-- bench:backbone:start (written by bench/ingest/run.ts) -->';
 const END = '<!-- bench:backbone:end -->';
@@ -97,18 +95,5 @@ export function figuresMarkdown(f: Figures): string {
 
 /** Replaces the figures between the markers (creating the section if needed); returns the path. */
 export function writeFigures(f: Figures): string {
-  const block = figuresMarkdown(f);
-  let text = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
-  if (start >= 0 && end > start) {
-    text = `${text.slice(0, start)}${block}${text.slice(end + END.length)}`;
-  } else if (text.includes(HEADING)) {
-    const at = text.indexOf('\n', text.indexOf(HEADING)) + 1;
-    text = `${text.slice(0, at)}\n${block}\n${text.slice(at)}`;
-  } else {
-    text = `${text.trimEnd()}\n\n${HEADING} (${f.date.toISOString().slice(0, 10)})\n\n${block}\n`;
-  }
-  writeFileSync(FILE, text);
-  return FILE;
+  return writeMarkedBlock({ start: START, end: END }, HEADING, f.date.toISOString().slice(0, 10), figuresMarkdown(f));
 }
